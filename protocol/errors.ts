@@ -1,0 +1,87 @@
+/**
+ * The one error type `protocol/` throws for bad input.
+ *
+ * @module
+ */
+
+/**
+ * Stable error codes. Tests and logs match on these; the gateway maps each to the uniform wire
+ * answer of hardening.md §3 (so a client cannot tell them apart where the spec says it must not).
+ */
+export type ProtocolErrorCode =
+  /** Outer layer framing is wrong (short, length prefix past the end). */
+  | "ONION_FRAMING"
+  /** Outer trailer JSON is not a flat, well-typed object. */
+  | "ONION_TRAILER"
+  /** `ephemeral_key` missing or not 64 hex digits. */
+  | "ONION_KEY"
+  /** `enc_type` unknown, or the refused legacy `aes-cbc`. */
+  | "ONION_ENC_TYPE"
+  /** `hop_no` is not an integer or exceeds the maximum path length. */
+  | "ONION_HOP_NO"
+  /** Blob too short for the cipher, bad tag, wrong key, low-order key: authentication failed. */
+  | "ONION_AUTH_FAILED"
+  /** Decrypted layer is not a valid inner request (bad framing, JSON, fields, ambiguity). */
+  | "ONION_INNER_INVALID"
+  /** Reply could not be decoded or authenticated by the client. */
+  | "REPLY_INVALID"
+  /** Bencoded data is malformed or of the wrong shape. */
+  | "BENCODE_INVALID"
+  /** A key, seed or Session ID is malformed. */
+  | "KEY_INVALID"
+  /** X25519 produced the all-zero shared secret (low-order peer key). */
+  | "KEY_AGREEMENT_FAILED"
+  /** An AEAD open failed: bad tag, wrong key or nonce, truncated input. */
+  | "DECRYPT_FAILED"
+  /** A signature did not verify. */
+  | "SIGNATURE_INVALID"
+  /** A builder argument is out of range (path length, destination fields). */
+  | "BUILD_INVALID";
+
+/**
+ * Thrown by `protocol/` for malformed, oversized or unauthentic input.
+ *
+ * The message names the failed action and the detail, never secrets or payloads.
+ *
+ * @example Matching on the code
+ * ```ts
+ * import { ProtocolError } from "./errors.ts";
+ * const err = new ProtocolError("ONION_FRAMING", "Cannot peel onion: layer is 2 bytes, prefix needs 4");
+ * if (err.code !== "ONION_FRAMING") throw new Error("unexpected");
+ * ```
+ */
+export class ProtocolError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: ProtocolErrorCode;
+  /** Extra context a caller may need to answer (e.g. the key to encrypt an `Invalid json` reply). */
+  readonly context?: unknown;
+
+  /**
+   * @param code stable code from {@link ProtocolErrorCode}
+   * @param message sentence-case message naming the action and the detail
+   * @param options `cause` and an optional `context` for the caller
+   */
+  constructor(code: ProtocolErrorCode, message: string, options?: { cause?: unknown; context?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "ProtocolError";
+    this.code = code;
+    if (options?.context !== undefined) this.context = options.context;
+  }
+}
+
+/**
+ * Whether a value is a {@link ProtocolError}, optionally with the given code.
+ *
+ * @param err anything caught
+ * @param code optional code to match
+ * @returns true when `err` is a ProtocolError (with that code)
+ * @example
+ * ```ts
+ * import { isProtocolError, ProtocolError } from "./errors.ts";
+ * const e = new ProtocolError("KEY_INVALID", "Cannot parse key: bad hex");
+ * if (!isProtocolError(e, "KEY_INVALID")) throw new Error("unexpected");
+ * ```
+ */
+export function isProtocolError(err: unknown, code?: ProtocolErrorCode): err is ProtocolError {
+  return err instanceof ProtocolError && (code === undefined || err.code === code);
+}
