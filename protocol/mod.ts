@@ -1,0 +1,104 @@
+/**
+ * allium's protocol module: Session-compatible onion requests with pluggable crypto providers.
+ * No I/O; randomness and providers are arguments.
+ *
+ * @example A 1-hop onion to a node, peeled
+ * ```ts
+ * import { buildOnionRequest, peelOnionLayer, toHex } from "./mod.ts";
+ * import { nobleProvider as p } from "./crypto/noble.ts";
+ * const x25519Secret = new Uint8Array(32).fill(5);
+ * const x25519Public = await p.x25519PublicKey(x25519Secret);
+ * const node = { ed25519: "aa".repeat(32), x25519: toHex(x25519Public) };
+ * const { body } = await buildOnionRequest({ path: [node], destination: node, payload: new Uint8Array([1]) });
+ * const first = await peelOnionLayer(body, { x25519Secret, x25519Public });
+ * if (first.kind !== "relay") throw new Error("bad");
+ * ```
+ *
+ * @module
+ */
+
+export * from "./constants.ts";
+export { isProtocolError, ProtocolError, type ProtocolErrorCode } from "./errors.ts";
+export {
+  concat,
+  ctEqual,
+  fromBase64,
+  fromHex,
+  fromUtf8,
+  isAllZero,
+  isHex,
+  readU32le,
+  toBase64,
+  toHex,
+  utf8,
+  wipe,
+  writeU32le,
+} from "./bytes.ts";
+export { randomBytes, type Rng, systemRng } from "./rng.ts";
+export type { CryptoProvider, MaybePromise, ProviderName } from "./crypto/provider.ts";
+export { nobleProvider } from "./crypto/noble.ts";
+export { allProviders, defaultProvider, providerByName } from "./crypto/default.ts";
+export { SecretKey } from "./crypto/secret_key.ts";
+export * from "./identity.ts";
+export { type EncType, isEncType, parseEncType } from "./onion/enc_type.ts";
+export { decodeLayer, encodeLayer, type Layer } from "./onion/codec.ts";
+export {
+  deriveHopKey,
+  hopDecrypt,
+  hopEncrypt,
+  type HopKeys,
+  type HopOptions,
+  type HopRole,
+  minBlobBytes,
+} from "./onion/hop.ts";
+export {
+  type InnerRoute,
+  type InnerRouteOptions,
+  isReferenceServerTarget,
+  type OuterTrailer,
+  parseInnerRoute,
+  parseOuterTrailer,
+  readHopNo,
+  type RoutingLimits,
+} from "./onion/routing.ts";
+export {
+  buildOnionRequest,
+  type BuildOnionOptions,
+  type BuiltOnion,
+  type OnionNode,
+  type OnionServer,
+} from "./onion/build.ts";
+export {
+  type NodeKeys,
+  peelOnionLayer,
+  type PeelDeliver,
+  type PeelOptions,
+  peelReceived,
+  type PeelRelay,
+  type PeelResult,
+  type PeelServer,
+  type ReceivedLayer,
+} from "./onion/peel.ts";
+export {
+  decryptOnionReply,
+  type DecryptReplyOptions,
+  encryptOnionReply,
+  type FinalReply,
+  type OnionReplyKey,
+  type OnionResponse,
+  paddedLength,
+  type ReplyContext,
+  type ReplyOptions,
+  sealReply,
+  wrapFinalReply,
+} from "./onion/reply.ts";
+export { bdecode, type BDict, bencode, type BValue } from "./onion/bencode.ts";
+export {
+  decodeV4Request,
+  decodeV4Response,
+  encodeV3Request,
+  encodeV4Request,
+  encodeV4Response,
+  type ServerRequest,
+  type ServerResponse,
+} from "./onion/v4.ts";
