@@ -30,7 +30,11 @@ console.log(`allium onion demo — crypto provider: ${provider.name} (${JSON.str
 
 const names = ["guard", "middle", "exit", "destination"];
 const ids = await Promise.all(names.map(() => generateIdentity({ provider })));
-for (const [i, id] of ids.entries()) console.log(`${names[i].padEnd(12)} ed25519 ${short(toHex(id.ed25519Public))}  session-style id ${short(id.sessionId)}`);
+for (const [i, id] of ids.entries()) {
+  console.log(
+    `${names[i].padEnd(12)} ed25519 ${short(toHex(id.ed25519Public))}  session-style id ${short(id.sessionId)}`,
+  );
+}
 
 const payload = utf8(JSON.stringify({ method: "info", params: {} }));
 let t0 = performance.now();
@@ -41,7 +45,9 @@ const built = await buildOnionRequest({
   encType: "xchacha20",
   provider,
 });
-console.log(`\nclient built a 3-hop onion: ${built.body.length} bytes for a ${payload.length}-byte request (${ms(t0)})`);
+console.log(
+  `\nclient built a 3-hop onion: ${built.body.length} bytes for a ${payload.length}-byte request (${ms(t0)})`,
+);
 
 let body = built.body;
 let from = "client";
@@ -54,22 +60,34 @@ for (let i = 0; i < 4; i++) {
     const next = names[ids.findIndex((id) => toHex(id.ed25519Public) === result.destination)];
     console.log(
       `${me.padEnd(12)} peeled ${body.length} B in ${took}: learns only "from ${from}" and "next hop ${next} ` +
-        `(${short(result.destination)}), ${result.encType}, hop_no ${result.hopNo}"; forwards ${result.nextRequestBody.length} B`,
+        `(${
+          short(result.destination)
+        }), ${result.encType}, hop_no ${result.hopNo}"; forwards ${result.nextRequestBody.length} B`,
     );
     body = result.nextRequestBody;
     from = me;
   } else if (result.kind === "deliver") {
-    console.log(`${me.padEnd(12)} peeled ${body.length} B in ${took}: final destination, request ${new TextDecoder().decode(result.payload)}`);
+    console.log(
+      `${me.padEnd(12)} peeled ${body.length} B in ${took}: final destination, request ${
+        new TextDecoder().decode(result.payload)
+      }`,
+    );
     t0 = performance.now();
     const answer = await encryptOnionReply(result.reply, {
       status: 200,
       body: JSON.stringify({ hf: [19, 3], version: [2, 8, 0] }),
       bodyIsJson: true,
     }, { provider, pad: true });
-    console.log(`${me.padEnd(12)} answered with ${answer.length} B (padded, encrypted to the client's key) in ${ms(t0)}`);
+    console.log(
+      `${me.padEnd(12)} answered with ${answer.length} B (padded, encrypted to the client's key) in ${ms(t0)}`,
+    );
     t0 = performance.now();
     const res = await decryptOnionReply(built.reply, answer, { provider });
-    console.log(`client       decrypted the answer in ${ms(t0)}: status ${res.status}, body ${new TextDecoder().decode(res.body)}`);
+    console.log(
+      `client       decrypted the answer in ${ms(t0)}: status ${res.status}, body ${
+        new TextDecoder().decode(res.body)
+      }`,
+    );
   } else {
     throw new Error(`unexpected ${result.kind}`);
   }

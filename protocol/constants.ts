@@ -83,4 +83,4 @@ export const MAX_INNER_JSON_DEPTH = 3;
 /** Deepest nesting in the outer trailer: a flat object (hardening.md §1). */
 export const MAX_OUTER_JSON_DEPTH = 1;
 /** Largest v4 bencoded request or reply we decode: the body cap. */
-export const MAX_BENCODE_BYTES = MAX_BODY_BYTES;
+export const MAX_BENCODE_BYTES: number = MAX_BODY_BYTES;

@@ -57,6 +57,8 @@ export class ProtocolError extends Error {
   readonly context?: unknown;
 
   /**
+   * Create a protocol error.
+   *
    * @param code stable code from {@link ProtocolErrorCode}
    * @param message sentence-case message naming the action and the detail
    * @param options `cause` and an optional `context` for the caller

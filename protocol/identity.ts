@@ -57,7 +57,13 @@ export async function identityFromSeed(seed: Uint8Array, options: IdentityOption
   const ed25519Public = await provider.ed25519PublicKey(seed);
   const x25519Public = await provider.ed25519PublicToX25519(ed25519Public);
   const x25519Secret = await provider.ed25519SeedToX25519Secret(seed);
-  return { ed25519Seed: seed.slice(), ed25519Public, x25519Secret, x25519Public, sessionId: sessionIdFor(x25519Public) };
+  return {
+    ed25519Seed: seed.slice(),
+    ed25519Public,
+    x25519Secret,
+    x25519Public,
+    sessionId: sessionIdFor(x25519Public),
+  };
 }
 
 /**
@@ -74,7 +80,9 @@ export async function identityFromSeed(seed: Uint8Array, options: IdentityOption
  */
 export async function generateIdentity(options: IdentityOptions & { rng?: Rng } = {}): Promise<Identity> {
   const provider = options.provider ?? await defaultProvider();
-  const seed = options.rng ? options.rng.fill(new Uint8Array(ED25519_KEY_BYTES)) : provider.randomBytes(ED25519_KEY_BYTES);
+  const seed = options.rng
+    ? options.rng.fill(new Uint8Array(ED25519_KEY_BYTES))
+    : provider.randomBytes(ED25519_KEY_BYTES);
   return await identityFromSeed(seed, { provider });
 }
 

@@ -62,16 +62,16 @@ export {
   type RoutingLimits,
 } from "./onion/routing.ts";
 export {
-  buildOnionRequest,
   type BuildOnionOptions,
+  buildOnionRequest,
   type BuiltOnion,
   type OnionNode,
   type OnionServer,
 } from "./onion/build.ts";
 export {
   type NodeKeys,
-  peelOnionLayer,
   type PeelDeliver,
+  peelOnionLayer,
   type PeelOptions,
   peelReceived,
   type PeelRelay,

@@ -74,8 +74,7 @@ export const nobleProvider: CryptoProvider = Object.freeze<CryptoProvider>({
   aesGcmSeal: (key, iv, plaintext, aad) => gcm(key, iv, aad ?? EMPTY).encrypt(plaintext),
   aesGcmOpen: (key, iv, sealed, aad) => openOrFail(() => gcm(key, iv, aad ?? EMPTY).decrypt(sealed)),
   chachaSeal: (key, nonce, plaintext, aad) => chacha20poly1305(key, nonce, aad ?? EMPTY).encrypt(plaintext),
-  chachaOpen: (key, nonce, sealed, aad) =>
-    openOrFail(() => chacha20poly1305(key, nonce, aad ?? EMPTY).decrypt(sealed)),
+  chachaOpen: (key, nonce, sealed, aad) => openOrFail(() => chacha20poly1305(key, nonce, aad ?? EMPTY).decrypt(sealed)),
   xchachaSeal: (key, nonce, plaintext, aad) => xchacha20poly1305(key, nonce, aad ?? EMPTY).encrypt(plaintext),
   xchachaOpen: (key, nonce, sealed, aad) =>
     openOrFail(() => xchacha20poly1305(key, nonce, aad ?? EMPTY).decrypt(sealed)),
@@ -89,11 +88,17 @@ export const nobleProvider: CryptoProvider = Object.freeze<CryptoProvider>({
     }
   },
   ed25519PublicToX25519: (publicKey: Uint8Array) => {
+    let point;
     try {
-      return ed25519.utils.toMontgomery(publicKey);
+      point = ed25519.Point.fromBytes(publicKey, false);
     } catch (cause) {
       throw new ProtocolError("KEY_INVALID", "Cannot convert Ed25519 key: not a curve point", { cause });
     }
+    // As libsodium's crypto_sign_ed25519_pk_to_curve25519: refuse small-order and mixed-order points.
+    if (point.isSmallOrder() || !point.isTorsionFree()) {
+      throw new ProtocolError("KEY_INVALID", "Cannot convert Ed25519 key: not a prime-order point");
+    }
+    return ed25519.utils.toMontgomery(publicKey);
   },
   ed25519SeedToX25519Secret: (seed: Uint8Array) => clampX25519(sha512(seed).slice(0, 32)),
 });

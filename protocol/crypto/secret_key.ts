@@ -19,7 +19,11 @@ const LABEL = "[SecretKey]";
 export class SecretKey {
   #bytes: Uint8Array;
 
-  /** @param bytes the key; owned by the instance from now on */
+  /**
+   * Wrap key bytes.
+   *
+   * @param bytes the key; owned by the instance from now on
+   */
   constructor(bytes: Uint8Array) {
     this.#bytes = bytes;
   }

@@ -13,6 +13,7 @@ import { ProtocolError } from "../errors.ts";
 export type BValue = Uint8Array | number | BValue[] | BDict;
 /** A bencode dict; keys are compared as bytes when encoding. */
 export interface BDict {
+  /** Values by key. */
   [key: string]: BValue;
 }
 

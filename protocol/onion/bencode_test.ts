@@ -13,8 +13,25 @@ Deno.test("bencode() sorts dict keys and round-trips through bdecode()", () => {
 });
 
 Deno.test("bdecode() refuses malformed and non-canonical input", () => {
-  const bad = ["", "i01e", "i-0e", "ie", "i1", "5:abc", "l", "d1:bi1e1:ai2ee", "d1:ai1e1:ai2ee", "x", "1:ab", "03:abc", "i9007199254740993e", "l".repeat(100) + "e".repeat(100)];
-  for (const s of bad) assert.throws(() => bdecode(utf8(s)), (e) => isProtocolError(e, "BENCODE_INVALID"), s.slice(0, 20));
+  const bad = [
+    "",
+    "i01e",
+    "i-0e",
+    "ie",
+    "i1",
+    "5:abc",
+    "l",
+    "d1:bi1e1:ai2ee",
+    "d1:ai1e1:ai2ee",
+    "x",
+    "1:ab",
+    "03:abc",
+    "i9007199254740993e",
+    "l".repeat(100) + "e".repeat(100),
+  ];
+  for (const s of bad) {
+    assert.throws(() => bdecode(utf8(s)), (e) => isProtocolError(e, "BENCODE_INVALID"), s.slice(0, 20));
+  }
   assert.deepEqual(bdecode(utf8("i-7e")), -7);
   assert.deepEqual(bdecode(utf8("le")), []);
 });

@@ -116,7 +116,9 @@ function checkDestination(d: OnionNode | OnionServer): void {
   if (d === null || typeof d !== "object") throw invalid("destination is not an object");
   if (!isServer(d)) return checkNode(d, "destination");
   if (typeof d.host !== "string" || d.host.length === 0) throw invalid("destination.host is not a non-empty string");
-  if (typeof d.target !== "string" || !d.target.startsWith("/")) throw invalid('destination.target must start with "/"');
+  if (typeof d.target !== "string" || !d.target.startsWith("/")) {
+    throw invalid('destination.target must start with "/"');
+  }
   if (!isHex(d.x25519, KEY_HEX_CHARS)) throw invalid(`destination.x25519 is not ${KEY_HEX_CHARS} hex digits`);
   if (d.port !== undefined && (!Number.isInteger(d.port) || d.port < 1 || d.port > 65535)) {
     throw invalid("destination.port is not an integer in 1…65535");
@@ -207,7 +209,9 @@ async function sealLayer(
  * ```
  */
 export async function buildOnionRequest(options: BuildOnionOptions): Promise<BuiltOnion> {
-  if (options === null || typeof options !== "object") throw new TypeError("Cannot build onion: options is not an object");
+  if (options === null || typeof options !== "object") {
+    throw new TypeError("Cannot build onion: options is not an object");
+  }
   const { path, destination, payload } = options;
   if (!Array.isArray(path) || path.length < 1 || path.length > MAX_PATH_HOPS) {
     throw invalid(`path must have 1…${MAX_PATH_HOPS} nodes`);
@@ -216,7 +220,9 @@ export async function buildOnionRequest(options: BuildOnionOptions): Promise<Bui
   checkDestination(destination);
   if (!(payload instanceof Uint8Array)) throw new TypeError("Cannot build onion: payload is not a Uint8Array");
   const hopNo = options.hopNo ?? 0;
-  if (!Number.isInteger(hopNo) || hopNo < 0 || hopNo > MAX_HOP_NO) throw invalid(`hopNo must be an integer in 0…${MAX_HOP_NO}`);
+  if (!Number.isInteger(hopNo) || hopNo < 0 || hopNo > MAX_HOP_NO) {
+    throw invalid(`hopNo must be an integer in 0…${MAX_HOP_NO}`);
+  }
   const ciphers = cipherList(options.encType, path.length + 1);
   const provider = options.provider ?? await defaultProvider();
   const rng = options.rng;

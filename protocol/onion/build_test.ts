@@ -154,10 +154,14 @@ Deno.test("buildOnionRequest() writes hop_no to the guard trailer and mixes ciph
   assert.equal(r1.kind === "relay" && r1.encType, "xchacha20");
   assert.equal(r1.kind === "relay" && r1.hopNo, 8);
   if (r1.kind !== "relay") return;
-  const r2 = await peelOnionLayer(r1.nextRequestBody, { x25519Secret: secrets[1], x25519Public: pubs[1] }, { provider });
+  const r2 = await peelOnionLayer(r1.nextRequestBody, { x25519Secret: secrets[1], x25519Public: pubs[1] }, {
+    provider,
+  });
   assert.equal(r2.kind === "relay" && r2.encType, "aes-gcm");
   if (r2.kind !== "relay") return;
-  const r3 = await peelOnionLayer(r2.nextRequestBody, { x25519Secret: secrets[2], x25519Public: pubs[2] }, { provider });
+  const r3 = await peelOnionLayer(r2.nextRequestBody, { x25519Secret: secrets[2], x25519Public: pubs[2] }, {
+    provider,
+  });
   assert.equal(r3.kind, "deliver");
   assert.equal(built.reply.kind, "node");
 });

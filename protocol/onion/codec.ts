@@ -35,7 +35,9 @@ const MAX_U32 = 0xffffffff;
  * ```
  */
 export function encodeLayer(blob: Uint8Array, json: string | Uint8Array): Uint8Array {
-  if (blob.length > MAX_U32) throw new RangeError(`Cannot encode layer: blob is ${blob.length} bytes, limit ${MAX_U32}`);
+  if (blob.length > MAX_U32) {
+    throw new RangeError(`Cannot encode layer: blob is ${blob.length} bytes, limit ${MAX_U32}`);
+  }
   const jsonBytes = typeof json === "string" ? utf8(json) : json;
   const out = new Uint8Array(LAYER_LENGTH_PREFIX_BYTES + blob.length + jsonBytes.length);
   writeU32le(out, 0, blob.length);
@@ -69,7 +71,10 @@ export function decodeLayer(bytes: Uint8Array, what = "onion"): Layer {
   const n = readU32le(bytes, 0);
   const available = bytes.length - LAYER_LENGTH_PREFIX_BYTES;
   if (n > available) {
-    throw new ProtocolError("ONION_FRAMING", `Cannot decode ${what}: blob length ${n} exceeds the ${available} bytes left`);
+    throw new ProtocolError(
+      "ONION_FRAMING",
+      `Cannot decode ${what}: blob length ${n} exceeds the ${available} bytes left`,
+    );
   }
   const end = LAYER_LENGTH_PREFIX_BYTES + n;
   return { blob: bytes.subarray(LAYER_LENGTH_PREFIX_BYTES, end), json: bytes.subarray(end) };

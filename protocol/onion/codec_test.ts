@@ -12,7 +12,11 @@ Deno.test("decodeLayer() splits blob and JSON as views", () => {
 
 Deno.test("decodeLayer() refuses short input and overrunning lengths without allocating from N", () => {
   for (const bytes of [[], [1], [1, 0, 0], [5, 0, 0, 0, 1], [0xff, 0xff, 0xff, 0xff]]) {
-    assert.throws(() => decodeLayer(new Uint8Array(bytes)), (e) => isProtocolError(e, "ONION_FRAMING"), JSON.stringify(bytes));
+    assert.throws(
+      () => decodeLayer(new Uint8Array(bytes)),
+      (e) => isProtocolError(e, "ONION_FRAMING"),
+      JSON.stringify(bytes),
+    );
   }
   const empty = decodeLayer(new Uint8Array([0, 0, 0, 0]));
   assert.equal(empty.blob.length, 0);

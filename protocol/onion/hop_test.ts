@@ -80,7 +80,10 @@ Deno.test({
           );
         }
         const swapped = { ...client, role: "server" as const };
-        assert.equal(toHex((await deriveHopKey("xchacha20", swapped, { provider })).bytes()), c.xchacha20_key_if_roles_swapped);
+        assert.equal(
+          toHex((await deriveHopKey("xchacha20", swapped, { provider })).bytes()),
+          c.xchacha20_key_if_roles_swapped,
+        );
         passed++;
       }
       reportCases(`${FILE} derived_keys [${provider.name}]`, { passed });
@@ -145,7 +148,10 @@ Deno.test({
         const a = party("alice"), b = party("bob");
         const keys: HopKeys = { ourSecret: a.sec, ourPublic: a.pub, theirPublic: b.pub, role: "client" };
         if (c.enc_type === "aes-cbc") {
-          await assert.rejects(hopEncrypt(c.enc_type, plaintext, keys, { provider }), (e) => isProtocolError(e, "ONION_ENC_TYPE"));
+          await assert.rejects(
+            hopEncrypt(c.enc_type, plaintext, keys, { provider }),
+            (e) => isProtocolError(e, "ONION_ENC_TYPE"),
+          );
           refused++;
           continue;
         }
@@ -161,7 +167,12 @@ Deno.test({
           theirPublic: d.pub,
           role: c.encryptor_role,
         }, { provider });
-        const open = hopDecrypt("xchacha20", blob, { ourSecret: d.sec, ourPublic: d.pub, theirPublic: e.pub, role: c.decryptor_role }, {
+        const open = hopDecrypt("xchacha20", blob, {
+          ourSecret: d.sec,
+          ourPublic: d.pub,
+          theirPublic: e.pub,
+          role: c.decryptor_role,
+        }, {
           provider,
         });
         if (c.expect === "ok") assert.deepEqual(await open, plaintext);
@@ -174,7 +185,12 @@ Deno.test({
 });
 
 Deno.test("hopDecrypt() refuses blobs shorter than nonce + tag, before any key agreement", async () => {
-  const keys: HopKeys = { ourSecret: new Uint8Array(32).fill(1), ourPublic: new Uint8Array(32), theirPublic: new Uint8Array(32).fill(9), role: "server" };
+  const keys: HopKeys = {
+    ourSecret: new Uint8Array(32).fill(1),
+    ourPublic: new Uint8Array(32),
+    theirPublic: new Uint8Array(32).fill(9),
+    role: "server",
+  };
   for (const enc of ["aes-gcm", "xchacha20"] as const) {
     await assert.rejects(
       hopDecrypt(enc, new Uint8Array(minBlobBytes(enc) - 1), keys),
@@ -184,15 +200,34 @@ Deno.test("hopDecrypt() refuses blobs shorter than nonce + tag, before any key a
 });
 
 Deno.test("hopDecrypt() maps a low-order peer key to ONION_AUTH_FAILED", async () => {
-  const keys: HopKeys = { ourSecret: new Uint8Array(32).fill(1), ourPublic: new Uint8Array(32), theirPublic: new Uint8Array(32), role: "server" };
+  const keys: HopKeys = {
+    ourSecret: new Uint8Array(32).fill(1),
+    ourPublic: new Uint8Array(32),
+    theirPublic: new Uint8Array(32),
+    role: "server",
+  };
   for (const provider of providers) {
-    await assert.rejects(hopDecrypt("aes-gcm", new Uint8Array(64), keys, { provider }), (e) => isProtocolError(e, "ONION_AUTH_FAILED"));
+    await assert.rejects(
+      hopDecrypt("aes-gcm", new Uint8Array(64), keys, { provider }),
+      (e) => isProtocolError(e, "ONION_AUTH_FAILED"),
+    );
   }
 });
 
 Deno.test("hopEncrypt() checks key lengths and the role", async () => {
-  const good: HopKeys = { ourSecret: new Uint8Array(32).fill(1), ourPublic: new Uint8Array(32), theirPublic: new Uint8Array(32).fill(9), role: "client" };
-  await assert.rejects(hopEncrypt("aes-gcm", new Uint8Array(1), { ...good, ourSecret: new Uint8Array(31) }), RangeError);
+  const good: HopKeys = {
+    ourSecret: new Uint8Array(32).fill(1),
+    ourPublic: new Uint8Array(32),
+    theirPublic: new Uint8Array(32).fill(9),
+    role: "client",
+  };
+  await assert.rejects(
+    hopEncrypt("aes-gcm", new Uint8Array(1), { ...good, ourSecret: new Uint8Array(31) }),
+    RangeError,
+  );
   await assert.rejects(hopEncrypt("aes-gcm", new Uint8Array(1), { ...good, role: "peer" as "client" }), TypeError);
-  await assert.rejects(hopEncrypt("rot13" as EncType, new Uint8Array(1), good), (e) => isProtocolError(e, "ONION_ENC_TYPE"));
+  await assert.rejects(
+    hopEncrypt("rot13" as EncType, new Uint8Array(1), good),
+    (e) => isProtocolError(e, "ONION_ENC_TYPE"),
+  );
 });

@@ -38,6 +38,7 @@ export interface PeelOptions extends InnerRouteOptions {
 
 /** This node relays the inner blob to the next node. */
 export interface PeelRelay {
+  /** Discriminant. */
   kind: "relay";
   /** Ed25519 key of the next node (lower-case hex). */
   destination: string;
@@ -57,6 +58,7 @@ export interface PeelRelay {
 
 /** This node is the final destination: `payload` is the storage-RPC request. */
 export interface PeelDeliver {
+  /** Discriminant. */
   kind: "deliver";
   /** The request body (a JSON storage RPC for service nodes). */
   payload: Uint8Array;
@@ -72,6 +74,7 @@ export interface PeelDeliver {
 
 /** This node relays to an external server (onion-requests.md §7). */
 export interface PeelServer {
+  /** Discriminant. */
   kind: "server";
   /** Host name or IP literal, unvalidated (the gateway applies the SSRF rules). */
   host: string;
@@ -175,7 +178,11 @@ export async function peelOnionLayer(body: Uint8Array, keys: NodeKeys, options: 
  * if (!refused) throw new Error("short blob accepted");
  * ```
  */
-export async function peelReceived(layer: ReceivedLayer, keys: NodeKeys, options: PeelOptions = {}): Promise<PeelResult> {
+export async function peelReceived(
+  layer: ReceivedLayer,
+  keys: NodeKeys,
+  options: PeelOptions = {},
+): Promise<PeelResult> {
   checkNodeKeys(keys);
   const { blob, ephemeralKey, encType, hopNo } = layer;
   if (blob.length < minBlobBytes(encType)) {
@@ -193,7 +200,9 @@ export async function peelReceived(layer: ReceivedLayer, keys: NodeKeys, options
   try {
     shared = await provider.x25519(keys.x25519Secret, ephemeralKey);
   } catch (cause) {
-    if (isProtocolError(cause)) throw new ProtocolError("ONION_AUTH_FAILED", "Cannot peel onion: key agreement failed", { cause });
+    if (isProtocolError(cause)) {
+      throw new ProtocolError("ONION_AUTH_FAILED", "Cannot peel onion: key agreement failed", { cause });
+    }
     throw cause;
   }
   let key: Uint8Array;
@@ -242,7 +251,9 @@ export async function peelReceived(layer: ReceivedLayer, keys: NodeKeys, options
       };
     case "relay": {
       const nextHopNo = hopNo + 1;
-      const trailer = `{"enc_type":"${route.encType}","ephemeral_key":"${toHex(route.ephemeralKey)}","hop_no":${nextHopNo}}`;
+      const trailer = `{"enc_type":"${route.encType}","ephemeral_key":"${
+        toHex(route.ephemeralKey)
+      }","hop_no":${nextHopNo}}`;
       return {
         kind: "relay",
         destination: route.destination,

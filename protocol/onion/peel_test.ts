@@ -31,10 +31,14 @@ Deno.test({
         const t = parseOuterTrailer(json);
         assert.equal(t.encType, c.expect.enc_type);
         assert.equal(toHex(t.ephemeralKey), c.expect.remote_pubkey);
-        const plain = await hopDecrypt(t.encType, blob, { ...recipient, theirPublic: t.ephemeralKey, role: "server" }, { provider });
+        const plain = await hopDecrypt(t.encType, blob, { ...recipient, theirPublic: t.ephemeralKey, role: "server" }, {
+          provider,
+        });
         assert.equal(toHex(plain), c.expect.payload);
         // Reply with the same key; the client decrypts with its ephemeral pair.
-        const key = await deriveHopKey(t.encType, { ...recipient, theirPublic: t.ephemeralKey, role: "server" }, { provider });
+        const key = await deriveHopKey(t.encType, { ...recipient, theirPublic: t.ephemeralKey, role: "server" }, {
+          provider,
+        });
         const reply: ReplyContext = { encType: t.encType, key, json: false, base64: false };
         const sealed = await sealReply(reply, utf8(c.reply.plaintext_utf8), { provider });
         assert.equal(sealed.length, c.reply.expected_len);
@@ -47,12 +51,17 @@ Deno.test({
         assert.equal(new TextDecoder().decode(back), c.reply.plaintext_utf8);
         passed++;
       }
-      const recipient = { ourSecret: fromHex(v.vectors[0].recipient_x25519_sec), ourPublic: fromHex(v.vectors[0].recipient_x25519_pub) };
+      const recipient = {
+        ourSecret: fromHex(v.vectors[0].recipient_x25519_sec),
+        ourPublic: fromHex(v.vectors[0].recipient_x25519_pub),
+      };
       for (const c of v.must_fail) {
         const run = async () => {
           const { blob, json } = decodeLayer(fromHex(c.layer));
           const t = parseOuterTrailer(json);
-          return await hopDecrypt(t.encType, blob, { ...recipient, theirPublic: t.ephemeralKey, role: "server" }, { provider });
+          return await hopDecrypt(t.encType, blob, { ...recipient, theirPublic: t.ephemeralKey, role: "server" }, {
+            provider,
+          });
         };
         if (c.expect === "ok") {
           assert.equal(new TextDecoder().decode(await run()), c.payload_utf8, c.name);
@@ -75,7 +84,11 @@ const nodeKeys = { x25519Secret: nodeSecret, x25519Public: nodePublic };
 const clientSecret = new Uint8Array(32).fill(7);
 const clientPublic = await provider.x25519PublicKey(clientSecret);
 
-async function layerTo(inner: Uint8Array, encType: "aes-gcm" | "xchacha20" = "xchacha20", extra = ""): Promise<Uint8Array> {
+async function layerTo(
+  inner: Uint8Array,
+  encType: "aes-gcm" | "xchacha20" = "xchacha20",
+  extra = "",
+): Promise<Uint8Array> {
   const blob = await hopEncrypt(encType, inner, {
     ourSecret: clientSecret,
     ourPublic: clientPublic,
@@ -92,18 +105,30 @@ Deno.test("peelOnionLayer() answers each failure class with its stable code", as
     ["N past the end", Uint8Array.of(0xff, 0xff, 0xff, 0xff, 1), "ONION_FRAMING"],
     ["non-JSON trailer", encodeLayer(new Uint8Array(40), "nope"), "ONION_TRAILER"],
     ["short key", encodeLayer(new Uint8Array(40), `{"ephemeral_key":"abcd"}`), "ONION_KEY"],
-    ["cbc", encodeLayer(new Uint8Array(40), `{"ephemeral_key":"${toHex(clientPublic)}","enc_type":"aes-cbc"}`), "ONION_ENC_TYPE"],
+    [
+      "cbc",
+      encodeLayer(new Uint8Array(40), `{"ephemeral_key":"${toHex(clientPublic)}","enc_type":"aes-cbc"}`),
+      "ONION_ENC_TYPE",
+    ],
     ["hop_no 16", await layerTo(utf8("x"), "xchacha20", `,"hop_no":16`), "ONION_HOP_NO"],
     ["N = 0", encodeLayer(new Uint8Array(0), `{"ephemeral_key":"${toHex(clientPublic)}"}`), "ONION_AUTH_FAILED"],
     ["low-order key", encodeLayer(new Uint8Array(64), `{"ephemeral_key":"${"00".repeat(32)}"}`), "ONION_AUTH_FAILED"],
-    ["mismatched enc_type", await (async () => {
-      const l = await layerTo(encodeLayer(utf8("p"), `{"headers":""}`), "xchacha20");
-      const { blob } = decodeLayer(l);
-      return encodeLayer(blob, `{"ephemeral_key":"${toHex(clientPublic)}","enc_type":"aes-gcm"}`);
-    })(), "ONION_AUTH_FAILED"],
+    [
+      "mismatched enc_type",
+      await (async () => {
+        const l = await layerTo(encodeLayer(utf8("p"), `{"headers":""}`), "xchacha20");
+        const { blob } = decodeLayer(l);
+        return encodeLayer(blob, `{"ephemeral_key":"${toHex(clientPublic)}","enc_type":"aes-gcm"}`);
+      })(),
+      "ONION_AUTH_FAILED",
+    ],
   ];
   for (const [name, body, code] of cases) {
-    await assert.rejects(peelOnionLayer(body, nodeKeys, { provider }), (e) => isProtocolError(e, code as "ONION_KEY"), name);
+    await assert.rejects(
+      peelOnionLayer(body, nodeKeys, { provider }),
+      (e) => isProtocolError(e, code as "ONION_KEY"),
+      name,
+    );
   }
   // Every single-bit flip of the ciphertext region is an authentication failure.
   const { blob } = decodeLayer(good);

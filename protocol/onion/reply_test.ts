@@ -27,7 +27,10 @@ Deno.test({
       assert.deepEqual(parts, c.expect_parts_utf8, c.name);
       if (c.kind === "request") {
         const r = decodeV4Request(bytes);
-        assert.equal(JSON.stringify({ method: r.method, endpoint: r.endpoint, headers: r.headers }), c.expect_parts_utf8[0]);
+        assert.equal(
+          JSON.stringify({ method: r.method, endpoint: r.endpoint, headers: r.headers }),
+          c.expect_parts_utf8[0],
+        );
         if (c.expect_parts_utf8[1]) assert.equal(dec(r.body!), c.expect_parts_utf8[1]);
       } else {
         const r = decodeV4Response(bytes);
@@ -41,7 +44,11 @@ Deno.test({
       rejected++;
     }
     for (const c of v.snode_final_destination_wrapping.cases) {
-      const wrapped = wrapFinalReply({ status: c.status, body: JSON.stringify(c.handler_returned_json), bodyIsJson: true }, c.inner_json_flag);
+      const wrapped = wrapFinalReply({
+        status: c.status,
+        body: JSON.stringify(c.handler_returned_json),
+        bodyIsJson: true,
+      }, c.inner_json_flag);
       assert.equal(wrapped, c.wrapped_utf8);
       passed++;
     }
@@ -60,16 +67,24 @@ Deno.test({
           role: "client",
         }, { provider });
         if (c.http_body_base64) {
-          const res = await decryptOnionReply({ kind: "node", encType: c.enc_type, key }, c.http_body_base64, { provider });
+          const res = await decryptOnionReply({ kind: "node", encType: c.enc_type, key }, c.http_body_base64, {
+            provider,
+          });
           const expected = JSON.parse(c.expect_plaintext_utf8);
           assert.equal(res.status, expected.status);
           assert.equal(dec(res.body), expected.body);
           // The legacy {"result": "<base64>"} form decodes the same.
-          const legacy = await decryptOnionReply({ kind: "node", encType: c.enc_type, key }, JSON.stringify({ result: c.http_body_base64 }), { provider });
+          const legacy = await decryptOnionReply(
+            { kind: "node", encType: c.enc_type, key },
+            JSON.stringify({ result: c.http_body_base64 }),
+            { provider },
+          );
           assert.equal(dec(legacy.body), expected.body);
           assert.ok(fromBase64(c.http_body_base64).length > 0);
         } else {
-          const res = await decryptOnionReply({ kind: "v4", encType: c.enc_type, key }, fromHex(c.http_body), { provider });
+          const res = await decryptOnionReply({ kind: "v4", encType: c.enc_type, key }, fromHex(c.http_body), {
+            provider,
+          });
           assert.equal(res.status, JSON.parse(c.expect_parts_utf8[0]).code);
           assert.equal(dec(res.body), c.expect_parts_utf8[1]);
         }
@@ -108,7 +123,10 @@ Deno.test("encryptOnionReply() pads with JSON-safe spaces and the client still p
 Deno.test("decryptOnionReply() refuses a tampered reply with REPLY_INVALID", async () => {
   const provider = providers[0];
   const key = new SecretKey(new Uint8Array(32).fill(9));
-  const http = await encryptOnionReply({ encType: "xchacha20", key, json: false, base64: false }, { status: 200, body: "x" }, { provider });
+  const http = await encryptOnionReply({ encType: "xchacha20", key, json: false, base64: false }, {
+    status: 200,
+    body: "x",
+  }, { provider });
   http[http.length - 1] ^= 1;
   await assert.rejects(
     decryptOnionReply({ kind: "v4", encType: "xchacha20", key }, http, { provider }),

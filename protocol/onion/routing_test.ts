@@ -36,7 +36,11 @@ Deno.test({
         assert.deepEqual(route, { kind: "deliver", json: e.json, base64: e.base64 }, c.name);
         assert.equal(new TextDecoder().decode(blob), e.body_utf8);
       } else if (e.kind === "relay_to_server") {
-        assert.deepEqual(route, { kind: "server", host: e.host, target: e.target, port: e.port, protocol: e.protocol }, c.name);
+        assert.deepEqual(
+          route,
+          { kind: "server", host: e.host, target: e.target, port: e.port, protocol: e.protocol },
+          c.name,
+        );
         // The exit node forwards its entire decrypted layer.
         assert.equal(c.decrypted_layer, e.forwarded_payload);
       } else if (e.kind === "relay_to_node") {
@@ -63,7 +67,10 @@ Deno.test({
 Deno.test("parseInnerRoute() refuses ambiguous routing only when asked", () => {
   const both = utf8(`{"headers":{},"host":"h","target":"/oxen/v4/lsrpc"}`);
   assert.equal(parseInnerRoute(both).kind, "deliver");
-  assert.throws(() => parseInnerRoute(both, { rejectAmbiguous: true }), (e) => isProtocolError(e, "ONION_INNER_INVALID"));
+  assert.throws(
+    () => parseInnerRoute(both, { rejectAmbiguous: true }),
+    (e) => isProtocolError(e, "ONION_INNER_INVALID"),
+  );
 });
 
 Deno.test("parseInnerRoute() enforces size, depth, duplicate keys and types", () => {
@@ -80,7 +87,11 @@ Deno.test("parseInnerRoute() enforces size, depth, duplicate keys and types", ()
     `{"headers":"${"x".repeat(9000)}"}`,
   ];
   for (const text of bad) {
-    assert.throws(() => parseInnerRoute(utf8(text)), (e) => isProtocolError(e, "ONION_INNER_INVALID"), text.slice(0, 60));
+    assert.throws(
+      () => parseInnerRoute(utf8(text)),
+      (e) => isProtocolError(e, "ONION_INNER_INVALID"),
+      text.slice(0, 60),
+    );
   }
   assert.equal(parseInnerRoute(utf8(`{"headers":{"a":{"b":1}}}`)).kind, "deliver");
 });
@@ -107,9 +118,15 @@ Deno.test("parseOuterTrailer() applies the hardening.md §1 rules with one code 
     [`{"ephemeral_key":"${KEY}","hop_no":"1"}`, "ONION_HOP_NO"],
   ];
   for (const [text, code] of cases) {
-    assert.throws(() => parseOuterTrailer(utf8(text)), (e) => isProtocolError(e, code as "ONION_KEY"), text.slice(0, 60));
+    assert.throws(
+      () => parseOuterTrailer(utf8(text)),
+      (e) => isProtocolError(e, code as "ONION_KEY"),
+      text.slice(0, 60),
+    );
   }
-  const ok = parseOuterTrailer(utf8(`{"ephemeral_key":"${KEY.toUpperCase()}","enc_type":"xchacha20-poly1305","hop_no":-1,"future":true}`));
+  const ok = parseOuterTrailer(
+    utf8(`{"ephemeral_key":"${KEY.toUpperCase()}","enc_type":"xchacha20-poly1305","hop_no":-1,"future":true}`),
+  );
   assert.equal(ok.encType, "xchacha20");
   assert.equal(ok.hopNo, 0);
   assert.equal(toHex(ok.ephemeralKey), KEY);

@@ -39,11 +39,15 @@ function invalid(what: string): ProtocolError {
 
 function checkRequest(req: ServerRequest, action: string): void {
   if (req === null || typeof req !== "object") throw new TypeError(`Cannot ${action}: request is not an object`);
-  if (typeof req.method !== "string" || req.method.length === 0) throw new TypeError(`Cannot ${action}: method is not a string`);
+  if (typeof req.method !== "string" || req.method.length === 0) {
+    throw new TypeError(`Cannot ${action}: method is not a string`);
+  }
   if (typeof req.endpoint !== "string" || !req.endpoint.startsWith("/")) {
     throw new TypeError(`Cannot ${action}: endpoint must be a string starting with "/"`);
   }
-  if (req.body !== undefined && !(req.body instanceof Uint8Array)) throw new TypeError(`Cannot ${action}: body is not a Uint8Array`);
+  if (req.body !== undefined && !(req.body instanceof Uint8Array)) {
+    throw new TypeError(`Cannot ${action}: body is not a Uint8Array`);
+  }
 }
 
 /**
@@ -114,7 +118,11 @@ export function decodeV4Request(bytes: Uint8Array): ServerRequest {
   const meta = parseMeta(parts[0]);
   if (typeof meta.method !== "string" || meta.method.length === 0) throw invalid("meta.method is not a string");
   if (typeof meta.endpoint !== "string" || !meta.endpoint.startsWith("/")) throw invalid("meta.endpoint is not a path");
-  const req: ServerRequest = { method: meta.method, endpoint: meta.endpoint, headers: stringRecord(meta.headers, false) };
+  const req: ServerRequest = {
+    method: meta.method,
+    endpoint: meta.endpoint,
+    headers: stringRecord(meta.headers, false),
+  };
   if (parts.length === 2) req.body = parts[1];
   return req;
 }
