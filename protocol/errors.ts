@@ -17,8 +17,10 @@ export type ProtocolErrorCode =
   | "ONION_KEY"
   /** `enc_type` unknown, or the refused legacy `aes-cbc`. */
   | "ONION_ENC_TYPE"
-  /** `hop_no` is not an integer or exceeds the maximum path length. */
+  /** `hop_no` is not an integer. */
   | "ONION_HOP_NO"
+  /** `hop_no` exceeds the maximum path length (answered `onion request max path length exceeded`). */
+  | "ONION_PATH_TOO_LONG"
   /** Blob too short for the cipher, bad tag, wrong key, low-order key: authentication failed. */
   | "ONION_AUTH_FAILED"
   /** Decrypted layer is not a valid inner request (bad framing, JSON, fields, ambiguity). */

@@ -54,6 +54,7 @@ export {
 export {
   type InnerRoute,
   type InnerRouteOptions,
+  isCanonicalX25519,
   isReferenceServerTarget,
   type OuterTrailer,
   parseInnerRoute,
@@ -93,6 +94,7 @@ export {
   wrapFinalReply,
 } from "./onion/reply.ts";
 export { bdecode, type BDict, bencode, type BValue } from "./onion/bencode.ts";
+export { parseStrictJson, StrictJsonError, type StrictJsonLimits } from "./onion/strict_json.ts";
 export {
   decodeV4Request,
   decodeV4Response,

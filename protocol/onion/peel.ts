@@ -19,7 +19,7 @@ import { defaultProvider } from "../crypto/default.ts";
 import { decodeLayer, encodeLayer } from "./codec.ts";
 import type { EncType } from "./enc_type.ts";
 import { deriveHopKeyFromShared, minBlobBytes, openWithKey } from "./hop.ts";
-import { type InnerRouteOptions, parseInnerRoute, parseOuterTrailer } from "./routing.ts";
+import { type InnerRouteOptions, isCanonicalX25519, parseInnerRoute, parseOuterTrailer } from "./routing.ts";
 import type { ReplyContext } from "./reply.ts";
 
 /** A node's X25519 key pair. */
@@ -193,6 +193,10 @@ export async function peelReceived(
   }
   if (!(ephemeralKey instanceof Uint8Array) || ephemeralKey.length !== X25519_KEY_BYTES) {
     throw new ProtocolError("ONION_KEY", `Cannot peel onion: ephemeral key is not ${X25519_KEY_BYTES} bytes`);
+  }
+  if (!isCanonicalX25519(ephemeralKey)) {
+    // Same answer as a low-order key: the layer cannot be authenticated (hardening.md §3).
+    throw new ProtocolError("ONION_AUTH_FAILED", "Cannot peel onion: ephemeral key is not a canonical X25519 encoding");
   }
   const provider = options.provider ?? await defaultProvider();
 

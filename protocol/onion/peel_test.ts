@@ -110,7 +110,13 @@ Deno.test("peelOnionLayer() answers each failure class with its stable code", as
       encodeLayer(new Uint8Array(40), `{"ephemeral_key":"${toHex(clientPublic)}","enc_type":"aes-cbc"}`),
       "ONION_ENC_TYPE",
     ],
-    ["hop_no 16", await layerTo(utf8("x"), "xchacha20", `,"hop_no":16`), "ONION_HOP_NO"],
+    ["hop_no 16", await layerTo(utf8("x"), "xchacha20", `,"hop_no":16`), "ONION_PATH_TOO_LONG"],
+    ["hop_no 1.5", await layerTo(utf8("x"), "xchacha20", `,"hop_no":1.5`), "ONION_HOP_NO"],
+    [
+      "non-canonical key",
+      encodeLayer(new Uint8Array(64), `{"ephemeral_key":"${"ff".repeat(31)}7f"}`),
+      "ONION_AUTH_FAILED",
+    ],
     ["N = 0", encodeLayer(new Uint8Array(0), `{"ephemeral_key":"${toHex(clientPublic)}"}`), "ONION_AUTH_FAILED"],
     ["low-order key", encodeLayer(new Uint8Array(64), `{"ephemeral_key":"${"00".repeat(32)}"}`), "ONION_AUTH_FAILED"],
     [

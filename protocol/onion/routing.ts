@@ -14,6 +14,7 @@ import {
   MAX_INNER_JSON_DEPTH,
   MAX_OUTER_JSON_DEPTH,
   MAX_OUTER_TRAILER_BYTES,
+  X25519_KEY_BYTES,
 } from "../constants.ts";
 import { fromHex, fromUtf8, isHex } from "../bytes.ts";
 import { isProtocolError, ProtocolError, type ProtocolErrorCode } from "../errors.ts";
@@ -77,7 +78,8 @@ function readKeyHex(value: unknown, code: ProtocolErrorCode, what: string, field
  * @param json the trailer bytes
  * @param limits size limit
  * @returns the checked trailer
- * @throws {ProtocolError} `ONION_TRAILER`, `ONION_KEY`, `ONION_ENC_TYPE` or `ONION_HOP_NO`
+ * @throws {ProtocolError} `ONION_TRAILER`, `ONION_KEY`, `ONION_ENC_TYPE`, `ONION_HOP_NO` or
+ *   `ONION_PATH_TOO_LONG`
  * @example
  * ```ts
  * import { parseOuterTrailer } from "./routing.ts";
@@ -105,7 +107,7 @@ export function parseOuterTrailer(json: Uint8Array, limits: RoutingLimits = {}):
  * @param value the JSON value
  * @param what where it came from, for the message
  * @returns the hop number 0…15
- * @throws {ProtocolError} `ONION_HOP_NO`
+ * @throws {ProtocolError} `ONION_HOP_NO` (not an integer), `ONION_PATH_TOO_LONG` (> 15)
  * @example
  * ```ts
  * import { readHopNo } from "./routing.ts";
@@ -118,7 +120,7 @@ export function readHopNo(value: unknown, what = "onion trailer"): number {
     throw new ProtocolError("ONION_HOP_NO", `Cannot read ${what}: hop_no is not an integer`);
   }
   if (value > MAX_HOP_NO) {
-    throw new ProtocolError("ONION_HOP_NO", `Cannot read ${what}: hop_no ${value} exceeds ${MAX_HOP_NO}`);
+    throw new ProtocolError("ONION_PATH_TOO_LONG", `Cannot read ${what}: hop_no ${value} exceeds ${MAX_HOP_NO}`);
   }
   return value < 0 ? 0 : value;
 }
@@ -209,12 +211,41 @@ export function parseInnerRoute(json: Uint8Array, options: InnerRouteOptions = {
     if (isProtocolError(cause)) throw innerInvalid(cause.message, cause);
     throw cause;
   }
-  return {
-    kind: "relay",
-    destination: obj.destination.toLowerCase(),
-    ephemeralKey: fromHex(obj.ephemeral_key),
-    encType,
-  };
+  const ephemeralKey = fromHex(obj.ephemeral_key);
+  if (!isCanonicalX25519(ephemeralKey)) throw innerInvalid("ephemeral_key is not a canonical X25519 encoding");
+  return { kind: "relay", destination: obj.destination.toLowerCase(), ephemeralKey, encType };
+}
+
+/** Index of the most significant byte of a little-endian X25519 u-coordinate. */
+const U_TOP_BYTE = 31;
+/** Lowest byte of p = 2^255 − 19 in little-endian: `ed ff … ff 7f`. */
+const P_LOW_BYTE = 0xed;
+
+/**
+ * Whether a 32-byte X25519 public key is the canonical encoding of its u-coordinate: top bit
+ * clear and u < p = 2^255 − 19 (RFC 7748 §5). Honest clients only produce canonical keys.
+ * Accepting non-canonical ones (as RFC 7748 allows) would let anyone re-encode a captured key —
+ * for AES-GCM layers the shared secret and so the layer key are unchanged — and slip a replay past
+ * a cache keyed on the bytes, so allium refuses them.
+ *
+ * @param u the public key
+ * @returns true when canonical
+ * @example
+ * ```ts
+ * import { isCanonicalX25519 } from "./routing.ts";
+ * const nine = new Uint8Array(32); nine[0] = 9;
+ * const p = new Uint8Array(32).fill(0xff); p[0] = 0xed; p[31] = 0x7f;
+ * const topBit = nine.slice(); topBit[31] = 0x80;
+ * if (!isCanonicalX25519(nine) || isCanonicalX25519(p) || isCanonicalX25519(topBit)) throw new Error("bad");
+ * ```
+ */
+export function isCanonicalX25519(u: Uint8Array): boolean {
+  if (u.length !== X25519_KEY_BYTES) return false;
+  if (u[U_TOP_BYTE] & 0x80) return false;
+  // u ≥ p only for p … 2^255 − 1, i.e. bytes ed…ff | ff ×30 | 7f
+  if (u[U_TOP_BYTE] !== 0x7f || u[0] < P_LOW_BYTE) return true;
+  for (let i = 1; i < U_TOP_BYTE; i++) if (u[i] !== 0xff) return true;
+  return false;
 }
 
 /**

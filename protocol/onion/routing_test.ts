@@ -112,8 +112,8 @@ Deno.test("parseOuterTrailer() applies the hardening.md §1 rules with one code 
     [`{"ephemeral_key":"${KEY}","enc_type":"cbc"}`, "ONION_ENC_TYPE"],
     [`{"ephemeral_key":"${KEY}","enc_type":"rot13"}`, "ONION_ENC_TYPE"],
     [`{"ephemeral_key":"${KEY}","enc_type":1}`, "ONION_ENC_TYPE"],
-    [`{"ephemeral_key":"${KEY}","hop_no":16}`, "ONION_HOP_NO"],
-    [`{"ephemeral_key":"${KEY}","hop_no":2147483648}`, "ONION_HOP_NO"],
+    [`{"ephemeral_key":"${KEY}","hop_no":16}`, "ONION_PATH_TOO_LONG"],
+    [`{"ephemeral_key":"${KEY}","hop_no":2147483648}`, "ONION_PATH_TOO_LONG"],
     [`{"ephemeral_key":"${KEY}","hop_no":1.5}`, "ONION_HOP_NO"],
     [`{"ephemeral_key":"${KEY}","hop_no":"1"}`, "ONION_HOP_NO"],
   ];
@@ -135,5 +135,5 @@ Deno.test("parseOuterTrailer() applies the hardening.md §1 rules with one code 
 Deno.test("readHopNo() clamps negatives and refuses > 15", () => {
   assert.equal(readHopNo(-5), 0);
   assert.equal(readHopNo(15), 15);
-  assert.throws(() => readHopNo(16), (e) => isProtocolError(e, "ONION_HOP_NO"));
+  assert.throws(() => readHopNo(16), (e) => isProtocolError(e, "ONION_PATH_TOO_LONG"));
 });

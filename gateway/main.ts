@@ -1,0 +1,159 @@
+/**
+ * The gateway process: the only file that touches `Deno.serve`, the environment, the file system,
+ * signals and the system clock (style.md rule 1). It parses the configuration (environment
+ * `ALLIUM_*`, then flags), loads or creates the node key file, loads the directory, builds the
+ * dependencies, serves `createApp(deps)` and shuts down gracefully on SIGINT / SIGTERM.
+ *
+ * ```sh
+ * node_modules/.bin/deno run -A gateway/main.ts --port 22021 --directory-file nodes.json
+ * node_modules/.bin/deno run -A gateway/main.ts --help
+ * ```
+ *
+ * On start it prints one JSON log line `{"event":"listening","port":…,"ed25519":…,"x25519":…}`
+ * (the node's own public keys, so other nodes can list it in their directory).
+ *
+ * @module
+ */
+
+import { dirname } from "node:path";
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { type CryptoProvider, defaultProvider, providerByName, toHex } from "../mod.ts";
+import { createApp } from "./app.ts";
+import { type Config, configFlagNames, configHelp, parseConfig } from "./config.ts";
+import type { Deps } from "./deps.ts";
+import { createDirectory, loadDirectory, type NodeDirectory } from "./directory.ts";
+import { createJsonLogger, type Logger } from "./logger.ts";
+import { formatNodeKeyFile, type NodeIdentityKeys, parseNodeKeyFile } from "./node_keys.ts";
+import { HttpForwarder } from "./relay/forwarder.ts";
+import { createInfoHandler } from "./routes/info.ts";
+
+/** Permission bits that must be clear on the key file: nothing for group or others. */
+const KEY_FILE_FORBIDDEN_MODE = 0o077;
+/** Mode of a newly created key file. */
+const KEY_FILE_MODE = 0o600;
+/** Mode of a newly created key directory. */
+const KEY_DIR_MODE = 0o700;
+/** Bytes of a node seed. */
+const SEED_BYTES = 32;
+/** Exit status for a configuration or start-up error. */
+const EXIT_CONFIG = 2;
+
+/** Read the node keys, or create the key file (mode 0600) on first start. */
+async function loadOrCreateNodeKeys(path: string, provider: CryptoProvider, logger: Logger): Promise<NodeIdentityKeys> {
+  let stat: Deno.FileInfo | undefined;
+  try {
+    stat = await Deno.stat(path);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  if (stat !== undefined) {
+    if (!stat.isFile) throw new RangeError(`Cannot load node keys: "${path}" is not a file`);
+    if (stat.mode !== null && (stat.mode & KEY_FILE_FORBIDDEN_MODE) !== 0) {
+      throw new RangeError(
+        `Cannot load node keys: "${path}" is readable by group or others (mode ${
+          (stat.mode & 0o777).toString(8)
+        }); run chmod 600`,
+      );
+    }
+    return await parseNodeKeyFile(await Deno.readTextFile(path), provider);
+  }
+  await Deno.mkdir(dirname(path), { recursive: true, mode: KEY_DIR_MODE });
+  const seed = provider.randomBytes(SEED_BYTES);
+  const text = formatNodeKeyFile(seed);
+  seed.fill(0);
+  await Deno.writeTextFile(path, text, { createNew: true, mode: KEY_FILE_MODE });
+  await Deno.chmod(path, KEY_FILE_MODE); // the umask may have narrowed or the platform ignored `mode`
+  logger.log("info", "node_key_created");
+  return await parseNodeKeyFile(text, provider);
+}
+
+/** The node directory from its file, or an empty one. */
+async function loadDirectoryFile(path: string | undefined): Promise<NodeDirectory> {
+  if (path === undefined) return createDirectory([]);
+  return loadDirectory(await Deno.readTextFile(path));
+}
+
+/** Parse flags and environment; print help and exit for `--help`. */
+function readConfig(): Config {
+  const options: Record<string, { type: "string" } | { type: "boolean" }> = { help: { type: "boolean" } };
+  for (const name of configFlagNames()) options[name] = { type: "string" };
+  const { values } = parseArgs({ args: Deno.args, options, strict: true, allowPositionals: false });
+  if (values.help) {
+    console.log(
+      `Usage: deno run -A gateway/main.ts [--flag value …]\n\nSettings (flag, environment, default):\n${configHelp()}`,
+    );
+    Deno.exit(0);
+  }
+  const { help: _help, ...flags } = values;
+  return parseConfig(Deno.env.toObject(), flags as Record<string, string | undefined>);
+}
+
+/** Start the gateway. */
+async function main(): Promise<void> {
+  const config = readConfig();
+  const clock = { now: () => performance.timeOrigin + performance.now() };
+  const logger = createJsonLogger((line) => console.log(line), { minLevel: config.logLevel, now: clock.now });
+  const provider = config.cryptoProvider === "auto"
+    ? await defaultProvider()
+    : await providerByName(config.cryptoProvider);
+  const nodeKeys = await loadOrCreateNodeKeys(config.keyFile, provider, logger);
+  const directory = await loadDirectoryFile(config.directoryFile);
+
+  const deps: Deps = {
+    config,
+    nodeKeys,
+    directory,
+    forwarder: new HttpForwarder({
+      timeoutMs: config.forwardTimeoutMs,
+      maxResponseBytes: config.forwardMaxResponse,
+      maxInFlight: config.forwardMaxInFlight,
+      maxInFlightPerHop: config.forwardMaxInFlightPerHop,
+    }),
+    clock,
+    provider,
+    logger,
+    handlers: { info: createInfoHandler({ version: config.reportedVersion, hf: config.networkVersion }) },
+  };
+  const app = createApp(deps);
+
+  const server = Deno.serve({
+    hostname: config.hostname,
+    port: config.port,
+    onListen: ({ port }) => {
+      logger.log("info", "listening", {
+        port,
+        provider: provider.name,
+        nodes: directory.size,
+        ed25519: toHex(nodeKeys.ed25519Public),
+        x25519: toHex(nodeKeys.x25519Public),
+      });
+    },
+    onError: () => new Response("Internal server error", { status: 500 }),
+  }, app.fetch);
+
+  let stopping = false;
+  const stop = (signal: Deno.Signal) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log("info", "stopping", { signal });
+    const forced = setTimeout(() => {
+      logger.log("warn", "shutdown_grace_expired");
+      Deno.exit(0);
+    }, config.shutdownGraceMs);
+    server.shutdown().finally(() => clearTimeout(forced));
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => stop(signal));
+  await server.finished;
+  logger.log("info", "stopped");
+}
+
+if (import.meta.main) {
+  try {
+    await main();
+  } catch (err) {
+    // Start-up errors are the operator's own configuration: print the message, not a stack.
+    console.error(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+    process.exit(EXIT_CONFIG);
+  }
+}

@@ -1,0 +1,160 @@
+import assert from "node:assert/strict";
+import { Hono } from "hono";
+import { assertPlain, makeGateway, relayBody } from "../_testing/fixtures.ts";
+import type { GatewayEnv } from "../context.ts";
+import { memoryLogger } from "../logger.ts";
+import {
+  BODY_TOO_LARGE,
+  INVALID_CONTENT_LENGTH,
+  PARSE_ERROR_PREFIX,
+  SERVER_BUSY,
+  UNSUPPORTED_ENCODING,
+} from "../responses.ts";
+import { bodyLimit, BufferBudget, checkContentLength } from "./body_limit.ts";
+import { errorHandler, HttpError } from "./error_handler.ts";
+
+/** A stream producing `total` bytes in `chunk`-byte pieces on demand, counting what was pulled. */
+function countingStream(total: number, chunk: number): { stream: ReadableStream<Uint8Array>; pulled: () => number } {
+  let sent = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent >= total) return controller.close();
+      const n = Math.min(chunk, total - sent);
+      sent += n;
+      controller.enqueue(new Uint8Array(n));
+    },
+  }, { highWaterMark: 0 });
+  return { stream, pulled: () => sent };
+}
+
+Deno.test("checkContentLength() accepts one decimal value up to maxBody and refuses everything else", () => {
+  const ok: [string | null, number | undefined][] = [[null, undefined], ["0", 0], ["100", 100], ["0100", 100]];
+  for (const [v, want] of ok) assert.equal(checkContentLength(v, 100), want, String(v));
+  const bad: [string, number][] = [
+    ["abc", 400],
+    ["-1", 400],
+    ["+5", 400],
+    ["1e3", 400],
+    ["0x10", 400],
+    [" 12", 400],
+    ["12 ", 400],
+    ["", 400],
+    ["12, 12", 400],
+    ["1.0", 400],
+    ["101", 413],
+    ["99999999999999999999999", 413],
+  ];
+  for (const [v, status] of bad) {
+    assert.throws(() => checkContentLength(v, 100), (e) => e instanceof HttpError && e.status === status, v);
+  }
+});
+
+Deno.test("bodyLimit() refuses an over-cap body with Content-Length before reading it (413)", async () => {
+  const gw = makeGateway();
+  const max = gw.deps.config.maxBody;
+  const { stream, pulled } = countingStream(max + 1, 64 * 1024);
+  await assertPlain(await gw.post(stream, { headers: { "content-length": String(max + 1) } }), 413, BODY_TOO_LARGE);
+  assert.equal(pulled(), 0, "nothing read");
+});
+
+Deno.test("bodyLimit() refuses a real over-cap body with a matching Content-Length (413)", async () => {
+  const gw = makeGateway();
+  const body = new Uint8Array(gw.deps.config.maxBody + 1);
+  await assertPlain(await gw.post(body), 413, BODY_TOO_LARGE);
+});
+
+Deno.test("bodyLimit() stops reading a chunked over-cap body at maxBody (413, no Content-Length)", async () => {
+  const gw = makeGateway();
+  const max = gw.deps.config.maxBody;
+  const chunk = 64 * 1024;
+  const { stream, pulled } = countingStream(4 * max, chunk);
+  await assertPlain(await gw.post(stream), 413, BODY_TOO_LARGE);
+  assert.ok(pulled() <= max + 2 * chunk, `read ${pulled()} bytes of a ${4 * max}-byte body`);
+  assert.equal(gw.deps.config.maxBody, max);
+});
+
+Deno.test("bodyLimit() accepts a body of exactly maxBody (it then fails the onion checks, not the size check)", async () => {
+  const gw = makeGateway({ config: { maxBody: 4096, maxBufferedBytes: 8192 } });
+  // 4096 zero bytes: N = 0, then 4092 NUL bytes as the "trailer".
+  await assertPlain(await gw.post(new Uint8Array(4096)), 400, PARSE_ERROR_PREFIX + "trailer");
+});
+
+Deno.test("bodyLimit() refuses lying, duplicate and non-decimal Content-Length with 400 invalid Content-Length", async () => {
+  const gw = makeGateway();
+  const body = await relayBody();
+  const rows: [string, HeadersInit][] = [
+    ["shorter than declared", { "content-length": String(body.length + 10) }],
+    ["longer than declared", { "content-length": String(body.length - 10) }],
+    ["duplicate", [["content-length", String(body.length)], ["content-length", String(body.length)]]],
+    ["non-decimal", { "content-length": "abc" }],
+    ["hex", { "content-length": "0x10" }],
+    ["negative", { "content-length": "-1" }],
+    ["signed", { "content-length": `+${body.length}` }],
+  ];
+  for (const [name, headers] of rows) {
+    await assertPlain(await gw.post(body, { headers }), 400, INVALID_CONTENT_LENGTH, name);
+  }
+  assert.equal(gw.forwarder.calls.length, 0);
+  // The same body with a truthful Content-Length goes through.
+  const ok = await gw.post(body, { headers: { "content-length": String(body.length) } });
+  assert.equal(ok.status, 200);
+  await ok.body?.cancel();
+});
+
+Deno.test("bodyLimit() refuses any Content-Encoding but identity with 415", async () => {
+  const gw = makeGateway();
+  const body = await relayBody();
+  for (const enc of ["gzip", "deflate", "br", "x-gzip", "gzip, identity", "identity, gzip", "zstd"]) {
+    await assertPlain(await gw.post(body, { headers: { "content-encoding": enc } }), 415, UNSUPPORTED_ENCODING, enc);
+  }
+  // A gzip body without the header is just bytes: it fails framing, not decompression.
+  const gzip = new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4]);
+  const res = await gw.post(gzip);
+  assert.equal(res.status, 400);
+  await res.body?.cancel();
+  const ok = await gw.post(body, { headers: { "content-encoding": "identity" } });
+  assert.equal(ok.status, 200);
+  await ok.body?.cancel();
+});
+
+Deno.test("bodyLimit() answers 503 when the shared buffer budget is exhausted, and releases it afterwards", async () => {
+  const budget = new BufferBudget(100);
+  const app = new Hono<GatewayEnv>();
+  app.use(bodyLimit({ maxBody: 80, budget }));
+  app.post("/", async (c) => c.text(String((await c.var.body()).length)));
+  app.onError(errorHandler({ logger: memoryLogger() }));
+  assert.ok(budget.tryReserve(50)); // another request holds half
+  await assertPlain(await app.request("/", { method: "POST", body: new Uint8Array(60) }), 503, SERVER_BUSY);
+  assert.equal(budget.used, 50, "a refused read gives back what it reserved");
+  budget.release(50);
+  await assertPlain(await app.request("/", { method: "POST", body: new Uint8Array(60) }), 200, "60");
+  assert.equal(budget.used, 0, "released when the request ends");
+});
+
+Deno.test("bodyLimit() calls its onError hook for header refusals", async () => {
+  const app = new Hono<GatewayEnv>();
+  app.use(bodyLimit({ maxBody: 10, onError: (e, c) => c.text(`hooked ${(e as HttpError).status}`, 400) }));
+  app.post("/", (c) => c.text("ok"));
+  const res = await app.request("/", { method: "POST", body: "x", headers: { "content-encoding": "gzip" } });
+  await assertPlain(res, 400, "hooked 415");
+});
+
+Deno.test("bodyLimit() gives an empty body for body-less requests", async () => {
+  const app = new Hono<GatewayEnv>();
+  app.use(bodyLimit({ maxBody: 10 }));
+  app.get("/", async (c) => c.text(String((await c.var.body()).length)));
+  await assertPlain(await app.request("/"), 200, "0");
+});
+
+Deno.test("bodyLimit() answers a body stream that fails mid-way with 400, not 500", async () => {
+  const gw = makeGateway();
+  let n = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (n++ < 2) c.enqueue(new Uint8Array(100));
+      else c.error(new Error("connection reset"));
+    },
+  });
+  await assertPlain(await gw.post(stream), 400, INVALID_CONTENT_LENGTH);
+  assert.ok(!gw.logger.lines.some((l) => l.includes("unexpected_error")));
+});
