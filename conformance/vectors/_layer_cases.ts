@@ -305,7 +305,9 @@ async function outerLayerCases(ctx: LayerContext, onions: readonly OnionTest[]):
 
   const HOP = { code: "ONION_HOP_NO" } as const;
   const withHop = (v: string) => layer(B, `{"enc_type":"xchacha20","ephemeral_key":"${EK}","hop_no":${v}}`);
-  await add(160, "hop_no 16: past the 15-hop limit", ["HopNoError"], keys, withHop("16"), HOP);
+  await add(160, "hop_no 16: past the 15-hop limit", ["PathTooLong"], keys, withHop("16"), {
+    code: "ONION_PATH_TOO_LONG",
+  });
   await add(161, "hop_no 1.5: not an integer", ["HopNoError"], keys, withHop("1.5"), HOP);
   await add(162, 'hop_no "3": a string', ["HopNoError"], keys, withHop('"3"'), HOP);
   await add(163, "hop_no true", ["HopNoError"], keys, withHop("true"), HOP);

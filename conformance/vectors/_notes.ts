@@ -147,7 +147,11 @@ export const ONION_NOTES: Readonly<Record<string, Note>> = {
     description:
       "aes-cbc is accepted by the reference storage server but is unauthenticated; allium refuses it (hardening.md §1).",
   },
-  HopNoError: { bugType: "EDGE_CASE", description: "hop_no is not an integer or is above 15: ONION_HOP_NO." },
+  HopNoError: { bugType: "EDGE_CASE", description: "hop_no is not an integer: ONION_HOP_NO." },
+  PathTooLong: {
+    bugType: "EDGE_CASE",
+    description: "hop_no is above 15: ONION_PATH_TOO_LONG (answered `onion request max path length exceeded`).",
+  },
   InnerInvalid: {
     bugType: "EDGE_CASE",
     description:
