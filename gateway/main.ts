@@ -18,15 +18,13 @@
 import { dirname } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { type CryptoProvider, defaultProvider, providerByName, toHex } from "../mod.ts";
+import type { CryptoProvider } from "../mod.ts";
 import { createApp } from "./app.ts";
+import { bootstrapDeps, chooseProvider, listeningFields } from "./bootstrap.ts";
 import { type Config, configFlagNames, configHelp, parseConfig } from "./config.ts";
-import type { Deps } from "./deps.ts";
 import { createDirectory, loadDirectory, type NodeDirectory } from "./directory.ts";
 import { createJsonLogger, type Logger } from "./logger.ts";
 import { formatNodeKeyFile, type NodeIdentityKeys, parseNodeKeyFile } from "./node_keys.ts";
-import { HttpForwarder } from "./relay/forwarder.ts";
-import { createInfoHandler } from "./routes/info.ts";
 
 /** Permission bits that must be clear on the key file: nothing for group or others. */
 const KEY_FILE_FORBIDDEN_MODE = 0o077;
@@ -94,41 +92,17 @@ async function main(): Promise<void> {
   const config = readConfig();
   const clock = { now: () => performance.timeOrigin + performance.now() };
   const logger = createJsonLogger((line) => console.log(line), { minLevel: config.logLevel, now: clock.now });
-  const provider = config.cryptoProvider === "auto"
-    ? await defaultProvider()
-    : await providerByName(config.cryptoProvider);
+  const provider = await chooseProvider(config);
   const nodeKeys = await loadOrCreateNodeKeys(config.keyFile, provider, logger);
   const directory = await loadDirectoryFile(config.directoryFile);
 
-  const deps: Deps = {
-    config,
-    nodeKeys,
-    directory,
-    forwarder: new HttpForwarder({
-      timeoutMs: config.forwardTimeoutMs,
-      maxResponseBytes: config.forwardMaxResponse,
-      maxInFlight: config.forwardMaxInFlight,
-      maxInFlightPerHop: config.forwardMaxInFlightPerHop,
-    }),
-    clock,
-    provider,
-    logger,
-    handlers: { info: createInfoHandler({ version: config.reportedVersion, hf: config.networkVersion }) },
-  };
+  const deps = await bootstrapDeps(config, { nodeKeys, directory, provider, clock, logger });
   const app = createApp(deps);
 
   const server = Deno.serve({
     hostname: config.hostname,
     port: config.port,
-    onListen: ({ port }) => {
-      logger.log("info", "listening", {
-        port,
-        provider: provider.name,
-        nodes: directory.size,
-        ed25519: toHex(nodeKeys.ed25519Public),
-        x25519: toHex(nodeKeys.x25519Public),
-      });
-    },
+    onListen: ({ port }) => logger.log("info", "listening", listeningFields(deps, port)),
     onError: () => new Response("Internal server error", { status: 500 }),
   }, app.fetch);
 

@@ -1,0 +1,107 @@
+/**
+ * The gateway on Bun: the same `createApp` served by `Bun.serve`. Bun runs this TypeScript
+ * directly. Settings, key file and directory file as on Deno (main.ts); the client address is the
+ * TCP peer, `server.requestIP(request)` (Hono passes the Bun server as `env`).
+ *
+ * ```sh
+ * node_modules/.bin/bun gateway/runtimes/bun.ts --port 22021 --directory-file nodes.json
+ * ```
+ *
+ * Prints the same `{"event":"listening",…}` line as main.ts and stops gracefully on SIGINT/SIGTERM.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import type { Context } from "hono";
+import { createApp } from "../app.ts";
+import { bootstrapDeps, chooseProvider, listeningFields } from "../bootstrap.ts";
+import type { GatewayEnv } from "../context.ts";
+import { createJsonLogger } from "../logger.ts";
+import {
+  EXIT_CONFIG,
+  loadOrCreateKeyFile,
+  readDirectoryFile,
+  readProcessConfig,
+  startupErrorLine,
+  usage,
+} from "./process.ts";
+
+/** The part of Bun's server this entry point uses (Deno has no Bun types). */
+interface BunServer {
+  readonly port: number;
+  requestIP(request: Request): { address: string } | null;
+  stop(closeActiveConnections?: boolean): Promise<void>;
+}
+
+/** The part of the `Bun` global this entry point uses. */
+interface BunGlobal {
+  serve(options: {
+    hostname: string;
+    port: number;
+    development: boolean;
+    fetch: (request: Request, server: BunServer) => Response | Promise<Response>;
+  }): BunServer;
+}
+
+/** The peer address of a request: Hono's `env` is the Bun server. */
+function bunClientAddress(c: Context<GatewayEnv>): string | undefined {
+  const server = c.env as unknown as BunServer | undefined;
+  return typeof server?.requestIP === "function" ? server.requestIP(c.req.raw)?.address : undefined;
+}
+
+async function main(): Promise<void> {
+  const config = readProcessConfig(process.argv.slice(2), process.env);
+  if (config === undefined) {
+    console.log(usage("bun gateway/runtimes/bun.ts"));
+    return;
+  }
+  const bun = (globalThis as unknown as { Bun?: BunGlobal }).Bun;
+  if (bun === undefined) throw new Error("Cannot start gateway: bun.ts runs on Bun only");
+  const clock = { now: () => performance.timeOrigin + performance.now() };
+  const logger = createJsonLogger((line) => console.log(line), { minLevel: config.logLevel, now: clock.now });
+  const provider = await chooseProvider(config);
+  const nodeKeys = await loadOrCreateKeyFile(config.keyFile, provider, logger);
+  const directory = await readDirectoryFile(config.directoryFile);
+  const deps = await bootstrapDeps(config, {
+    nodeKeys,
+    directory,
+    provider,
+    clock,
+    logger,
+    clientAddress: bunClientAddress,
+  });
+  const app = createApp(deps);
+
+  const server = bun.serve({
+    hostname: config.hostname,
+    port: config.port,
+    development: false,
+    fetch: (request, srv) => app.fetch(request, srv as unknown as GatewayEnv["Bindings"]),
+  });
+  logger.log("info", "listening", listeningFields(deps, server.port));
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log("info", "stopping", { signal });
+    const forced = setTimeout(() => {
+      logger.log("warn", "shutdown_grace_expired");
+      process.exit(0);
+    }, config.shutdownGraceMs);
+    server.stop().finally(() => {
+      clearTimeout(forced);
+      logger.log("info", "stopped");
+      process.exit(0);
+    });
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => stop(signal));
+}
+
+try {
+  await main();
+} catch (err) {
+  console.error(startupErrorLine(err));
+  process.exit(EXIT_CONFIG);
+}

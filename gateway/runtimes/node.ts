@@ -1,0 +1,92 @@
+/**
+ * The gateway on Node 20: the same `createApp` served by `@hono/node-server`. Settings, key file
+ * and directory file as on Deno (main.ts); the client address is the TCP peer,
+ * `c.env.incoming.socket.remoteAddress`. Node 20 cannot run TypeScript: build the bundle first.
+ *
+ * ```sh
+ * node_modules/.bin/deno run -A gateway/runtimes/build.ts      # → .allium/build/node.mjs
+ * node .allium/build/node.mjs --port 22021 --directory-file nodes.json
+ * ```
+ *
+ * Prints the same `{"event":"listening",…}` line as main.ts and stops gracefully on SIGINT/SIGTERM.
+ *
+ * @module
+ */
+
+import type { IncomingMessage } from "node:http";
+import process from "node:process";
+import { serve } from "@hono/node-server";
+import type { Context } from "hono";
+import { createApp } from "../app.ts";
+import { bootstrapDeps, chooseProvider, listeningFields } from "../bootstrap.ts";
+import type { GatewayEnv } from "../context.ts";
+import { createJsonLogger } from "../logger.ts";
+import {
+  EXIT_CONFIG,
+  loadOrCreateKeyFile,
+  readDirectoryFile,
+  readProcessConfig,
+  startupErrorLine,
+  usage,
+} from "./process.ts";
+
+/** The peer address @hono/node-server passes in Hono's `env` (`incoming.socket.remoteAddress`). */
+function nodeClientAddress(c: Context<GatewayEnv>): string | undefined {
+  return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.remoteAddress;
+}
+
+async function main(): Promise<void> {
+  const config = readProcessConfig(process.argv.slice(2), process.env);
+  if (config === undefined) {
+    console.log(usage("node .allium/build/node.mjs"));
+    return;
+  }
+  const clock = { now: () => performance.timeOrigin + performance.now() };
+  const logger = createJsonLogger((line) => console.log(line), { minLevel: config.logLevel, now: clock.now });
+  const provider = await chooseProvider(config);
+  const nodeKeys = await loadOrCreateKeyFile(config.keyFile, provider, logger);
+  const directory = await readDirectoryFile(config.directoryFile);
+  const deps = await bootstrapDeps(config, {
+    nodeKeys,
+    directory,
+    provider,
+    clock,
+    logger,
+    clientAddress: nodeClientAddress,
+  });
+  const app = createApp(deps);
+
+  const server = serve(
+    { fetch: app.fetch, hostname: config.hostname, port: config.port },
+    (info) => logger.log("info", "listening", listeningFields(deps, info.port)),
+  );
+  server.on("error", (err) => {
+    console.error(startupErrorLine(err));
+    process.exit(EXIT_CONFIG);
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log("info", "stopping", { signal });
+    const forced = setTimeout(() => {
+      logger.log("warn", "shutdown_grace_expired");
+      process.exit(0);
+    }, config.shutdownGraceMs);
+    server.close(() => {
+      clearTimeout(forced);
+      logger.log("info", "stopped");
+      process.exit(0);
+    });
+    if ("closeIdleConnections" in server) server.closeIdleConnections();
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => stop(signal));
+}
+
+try {
+  await main();
+} catch (err) {
+  console.error(startupErrorLine(err));
+  process.exit(EXIT_CONFIG);
+}
