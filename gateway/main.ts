@@ -21,6 +21,7 @@ import { parseArgs } from "node:util";
 import type { CryptoProvider } from "../mod.ts";
 import { createApp } from "./app.ts";
 import { bootstrapDeps, chooseProvider, listeningFields } from "./bootstrap.ts";
+import { HttpServerRelay, serverRelayOptions } from "./relay/http_server_relay.ts";
 import { type Config, configFlagNames, configHelp, parseConfig } from "./config.ts";
 import { createDirectory, loadDirectory, type NodeDirectory } from "./directory.ts";
 import { createJsonLogger, type Logger } from "./logger.ts";
@@ -96,7 +97,8 @@ async function main(): Promise<void> {
   const nodeKeys = await loadOrCreateNodeKeys(config.keyFile, provider, logger);
   const directory = await loadDirectoryFile(config.directoryFile);
 
-  const deps = await bootstrapDeps(config, { nodeKeys, directory, provider, clock, logger });
+  const serverRelay = new HttpServerRelay(serverRelayOptions(config));
+  const deps = await bootstrapDeps(config, { nodeKeys, directory, provider, clock, logger, serverRelay });
   const app = createApp(deps);
 
   const server = Deno.serve({

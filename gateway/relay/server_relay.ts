@@ -1,8 +1,9 @@
 /**
  * The interface of the relay to external HTTP servers (onion-requests.md §7; hardening.md §4).
  * The exit node checks a request's syntax with `checkServerTarget` first; an implementation of
- * {@link ServerRelay} then does the network part. None ships in this slice: without one, the
- * exit node answers every relay-to-server request with the encrypted `Invalid url`.
+ * {@link ServerRelay} then does the network part: `HttpServerRelay` (http_server_relay.ts). Without
+ * one in the app's dependencies, the exit node answers every relay-to-server request with the
+ * encrypted `Invalid url`.
  *
  * @module
  */
@@ -16,7 +17,7 @@ import type { ServerTarget } from "./server_target.ts";
  * `isRefusedAddress` (server_target.ts), connect to the vetted IP (no second resolution), fixed outbound headers,
  * no redirects, the relay timeout, response cap and per-host / total in-flight caps.
  *
- * Not implemented in this slice: without one, the exit node answers the encrypted `Invalid url`.
+ * Implemented by `HttpServerRelay` (http_server_relay.ts).
  */
 export interface ServerRelay {
   /**

@@ -3,7 +3,7 @@
  * exit node checks `protocol`, `port`, `target` and `host` before anything touches the network,
  * and checks IP literals against the refused address ranges. Resolving DNS names and refusing a
  * name that resolves to a refused address (then connecting to the vetted IP, no second lookup) is
- * the job of a `ServerRelay` implementation (server_relay.ts; a later slice), which reuses
+ * the job of a `ServerRelay` implementation (server_relay.ts, implemented by http_server_relay.ts), which reuses
  * {@link isRefusedAddress} on every resolved address.
  *
  * Deliberately stricter than the spec in two places (documented here, tested): single-label

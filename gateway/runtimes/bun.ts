@@ -16,6 +16,7 @@ import process from "node:process";
 import type { Context } from "hono";
 import { createApp } from "../app.ts";
 import { bootstrapDeps, chooseProvider, listeningFields } from "../bootstrap.ts";
+import { HttpServerRelay, serverRelayOptions } from "../relay/http_server_relay.ts";
 import type { GatewayEnv } from "../context.ts";
 import { createJsonLogger } from "../logger.ts";
 import {
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
   const nodeKeys = await loadOrCreateKeyFile(config.keyFile, provider, logger);
   const directory = await readDirectoryFile(config.directoryFile);
   const deps = await bootstrapDeps(config, {
+    serverRelay: new HttpServerRelay(serverRelayOptions(config)),
     nodeKeys,
     directory,
     provider,
