@@ -168,7 +168,8 @@ export function fromBase64(text: string): Uint8Array {
 }
 
 const ENCODER = new TextEncoder();
-const DECODER = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM keeps a leading U+FEFF: decoding must never silently drop bytes (a fuzz finding).
+const DECODER = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * Encode text as UTF-8.

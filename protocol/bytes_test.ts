@@ -4,6 +4,7 @@ import {
   concat,
   ctEqual,
   fromBase64,
+  fromUtf8,
   fromHex,
   isAllZero,
   isHex,
@@ -49,4 +50,9 @@ Deno.test("ctEqual(), isAllZero(), isHex() and the u32 helpers behave", () => {
   writeU32le(b, 0, 0xfffffffe);
   assert.equal(readU32le(b, 0), 0xfffffffe);
   assert.deepEqual(concat(Uint8Array.of(1), new Uint8Array(0), Uint8Array.of(2, 3)), Uint8Array.of(1, 2, 3));
+});
+
+Deno.test("fromUtf8() keeps a leading byte-order mark instead of dropping it", () => {
+  assert.equal(fromUtf8(Uint8Array.of(0xef, 0xbb, 0xbf, 0x61)), "\ufeffa");
+  assert.throws(() => fromUtf8(Uint8Array.of(0xff)), TypeError);
 });
