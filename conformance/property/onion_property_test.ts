@@ -32,16 +32,17 @@ import {
   hopDecrypt,
   paddedLength,
   parseOuterTrailer,
+  parseStrictJson,
   peelOnionLayer,
   ProtocolError,
   type ReplyContext,
   sealReply,
   type ServerRequest,
+  StrictJsonError,
   utf8,
   wrapFinalReply,
 } from "../../mod.ts";
 import { openWithKey } from "../../protocol/onion/hop.ts";
-import { parseStrictJson, StrictJsonError } from "../../protocol/onion/strict_json.ts";
 import { seededRng } from "../../protocol/_testing/seeded_rng.ts";
 import {
   fillBytes,

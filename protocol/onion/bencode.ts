@@ -158,6 +158,7 @@ function decodeAt(bytes: Uint8Array, r: { pos: number }, depth: number): BValue 
       } catch {
         fail("dict key is not UTF-8");
       }
+      if (Object.hasOwn(dict, key)) fail("duplicate dict key");
       dict[key] = decodeAt(bytes, r, depth + 1);
     }
     r.pos++;

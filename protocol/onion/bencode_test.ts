@@ -33,5 +33,12 @@ Deno.test("bdecode() refuses malformed and non-canonical input", () => {
     assert.throws(() => bdecode(utf8(s)), (e) => isProtocolError(e, "BENCODE_INVALID"), s.slice(0, 20));
   }
   assert.deepEqual(bdecode(utf8("i-7e")), -7);
+  // Fuzz finding: a key with a leading byte-order mark must stay distinct from the bare key.
+  const bom = bdecode(Uint8Array.of(...utf8("d6:hop_noi1e9:"), 0xef, 0xbb, 0xbf, ...utf8("hop_noi99ee"))) as Record<
+    string,
+    number
+  >;
+  assert.equal(bom.hop_no, 1);
+  assert.equal(bom["\ufeffhop_no"], 99);
   assert.deepEqual(bdecode(utf8("le")), []);
 });

@@ -220,8 +220,9 @@ export async function buildOnionRequest(options: BuildOnionOptions): Promise<Bui
   checkDestination(destination);
   if (!(payload instanceof Uint8Array)) throw new TypeError("Cannot build onion: payload is not a Uint8Array");
   const hopNo = options.hopNo ?? 0;
-  if (!Number.isInteger(hopNo) || hopNo < 0 || hopNo > MAX_HOP_NO) {
-    throw invalid(`hopNo must be an integer in 0…${MAX_HOP_NO}`);
+  if (!Number.isInteger(hopNo) || hopNo < 0 || hopNo + path.length > MAX_HOP_NO) {
+    // The destination receives hopNo + path.length and refuses anything above 15 (onion-requests.md §5).
+    throw invalid(`hopNo must be an integer in 0…${MAX_HOP_NO - path.length} for a ${path.length}-node path`);
   }
   const ciphers = cipherList(options.encType, path.length + 1);
   const provider = options.provider ?? await defaultProvider();

@@ -123,6 +123,7 @@ Deno.test("buildOnionRequest() refuses bad paths, destinations, ciphers and hop 
     { path: [node(1)], destination: node(2), encType: "aes-cbc" },
     { path: [node(1)], destination: node(2), encType: ["aes-gcm"] },
     { path: [node(1)], destination: node(2), hopNo: 16 },
+    { path: [node(1), node(2), node(3)], destination: node(4), hopNo: 13 },
     { path: [node(1)], destination: node(2), hopNo: -1 },
   ];
   for (const b of bad) {
