@@ -278,6 +278,8 @@ async function buildInfoOnion(entry: TestNode, hops: readonly TestNode[]) {
 const EXPECTED_PROVIDER: Readonly<Record<Runtime, string>> = { node: "sodium", bun: "sodium", workerd: "webcrypto" };
 
 Deno.test("createApp on Node 20, Bun and workerd relays a 3-hop onion and answers bad input like Deno", async (t) => {
+  // The Node bundle must sit inside the repository to find sodium-native; .allium/ is gitignored.
+  await Deno.mkdir(join(ROOT, ".allium"), { recursive: true });
   const dir = await Deno.makeTempDir({ dir: join(ROOT, ".allium"), prefix: "runtimes-test-" });
   try {
     const build = await buildGateway({ outDir: dir, outbound: ["local"] });

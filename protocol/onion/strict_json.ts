@@ -9,6 +9,8 @@
 /** Why a text was refused; the caller maps it to its own error code. */
 export class StrictJsonError extends Error {
   /**
+   * Create the error.
+   *
    * @param message what failed, sentence case
    */
   constructor(message: string) {
