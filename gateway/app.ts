@@ -7,10 +7,16 @@
  *
  * 1. metrics (observes only: it records the final status and latency of everything below);
  * 2. request id;
- * 3. body limit (headers now; the body is read lazily, under the limits, when first needed);
- * 4. rate limit (so a limited client's body is never read);
- * 5. replay guard (`POST /onion_req/v2` only: reads the body, cheap checks, replay lookup);
- * 6. route: `POST /onion_req/v2`, `GET /health`, `GET /metrics`; anything else → 404 `Not Found`.
+ * 3. client concurrency (at most `maxConnectionsPerClient` requests in flight per client, else 429
+ *    at once; its slot spans everything below, body reading included);
+ * 4. body limit (headers now; the body is read lazily, under the size, rate and deadline limits,
+ *    when first needed; the whole-request deadline starts here);
+ * 5. rate limit (so a limited client's body is never read);
+ * 6. replay guard (`POST /onion_req/v2` only: reads the body, cheap checks, replay lookup);
+ * 7. route: `POST /onion_req/v2`, `GET /health`, `GET /metrics`; anything else → 404 `Not Found`.
+ *
+ * Server-level limits (header timeout, connections per client) are set by each runtime's entry
+ * point where the server allows it (server_limits.ts).
  *
  * @module
  */
@@ -21,6 +27,7 @@ import type { GatewayEnv } from "./context.ts";
 import type { Deps } from "./deps.ts";
 import { Metrics, METRICS_PATH, metricsMiddleware, metricsRoute } from "./metrics.ts";
 import { bodyLimit, BufferBudget } from "./middleware/body_limit.ts";
+import { ClientConcurrency, clientConcurrency } from "./middleware/client_concurrency.ts";
 import { errorHandler } from "./middleware/error_handler.ts";
 import { denoClientAddress, rateLimit, RateLimiter } from "./middleware/rate_limit.ts";
 import { replayGuard } from "./middleware/replay_guard.ts";
@@ -86,6 +93,7 @@ export function createApp(deps: Deps): Hono<GatewayEnv> {
     clock,
   });
   const budget = new BufferBudget(config.maxBufferedBytes);
+  const concurrency = new ClientConcurrency({ maxPerClient: config.maxConnectionsPerClient });
   const hashKey = rng.fill(new Uint8Array(RATE_KEY_HASH_KEY_BYTES));
 
   metrics.gauge("allium_buffered_request_bytes", { help: "Request body bytes buffered.", read: () => budget.used });
@@ -93,6 +101,10 @@ export function createApp(deps: Deps): Hono<GatewayEnv> {
   metrics.gauge("allium_replay_early_rotations", {
     help: "Replay-cache rotations forced by a full generation.",
     read: () => replay.earlyRotations,
+  });
+  metrics.gauge("allium_clients_in_flight", {
+    help: "Clients with at least one request in flight.",
+    read: () => concurrency.clients,
   });
   metrics.gauge("allium_rate_limited_clients", {
     help: "Clients tracked by the rate limiter.",
@@ -108,7 +120,16 @@ export function createApp(deps: Deps): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   app.use(metricsMiddleware(metrics, clock));
   app.use(requestId({ rng }));
-  app.use(bodyLimit({ maxBody: config.maxBody, budget }));
+  app.use(clientConcurrency({ table: concurrency, provider, hashKey, clientAddress }));
+  app.use(bodyLimit({
+    maxBody: config.maxBody,
+    budget,
+    timing: {
+      deadlineMs: config.requestDeadlineMs,
+      graceMs: config.bodyGraceMs,
+      minBytesPerSecond: config.bodyMinBytesPerSecond,
+    },
+  }));
   app.use(rateLimit({ limiter, provider, hashKey, clientAddress }));
   app.post(
     ONION_PATH,

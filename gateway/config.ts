@@ -83,15 +83,37 @@ export interface Config {
   readonly rateLimitPerSecond: number;
   /** Clients tracked by the rate limiter; when full, unknown clients get 429 (`ALLIUM_RATE_LIMIT_MAX_CLIENTS`). Default 10,000. */
   readonly rateLimitMaxClients: number;
-  /** Concurrent connections per client address (`ALLIUM_MAX_CONNECTIONS_PER_CLIENT`). Default 100. Not yet enforced (needs the server's connection hooks). */
+  /**
+   * Concurrent requests per client (IPv4 address, IPv6 /64) (`ALLIUM_MAX_CONNECTIONS_PER_CLIENT`).
+   * Default 100. One more request in flight → 429 at once, on every runtime
+   * (middleware/client_concurrency.ts). Open connections are also capped on Node (one over the cap
+   * is closed on accept); Deno.serve and Bun.serve expose no connection hook (server_limits.ts).
+   */
   readonly maxConnectionsPerClient: number;
-  /** Time allowed to read the request headers (`ALLIUM_HEADER_TIMEOUT_MS`). Default 10,000 ms. Not yet enforced. */
+  /**
+   * Time allowed to receive the request headers (`ALLIUM_HEADER_TIMEOUT_MS`). Default 10,000 ms;
+   * at most `requestDeadlineMs`. Enforced on Node (`headersTimeout`: 408 and close). Bun has a
+   * fixed 10 s of its own and ignores this; Deno.serve has no header timeout at all
+   * (server_limits.ts; put a proxy in front).
+   */
   readonly headerTimeoutMs: number;
-  /** Minimum body rate after the grace period, bytes per second (`ALLIUM_BODY_MIN_BYTES_PER_SECOND`). Default 1,024. Not yet enforced. */
+  /**
+   * Minimum average body rate once `bodyGraceMs` of reading have passed, bytes per second
+   * (`ALLIUM_BODY_MIN_BYTES_PER_SECOND`). Default 1,024. Slower → 408, on every runtime
+   * (middleware/request_timing.ts).
+   */
   readonly bodyMinBytesPerSecond: number;
-  /** Time before the minimum body rate applies (`ALLIUM_BODY_GRACE_MS`). Default 5,000 ms. Not yet enforced. */
+  /**
+   * Time from the start of the body read before the minimum body rate applies (`ALLIUM_BODY_GRACE_MS`).
+   * Default 5,000 ms; at most `requestDeadlineMs`.
+   */
   readonly bodyGraceMs: number;
-  /** Whole-request deadline (`ALLIUM_REQUEST_DEADLINE_MS`). Default 30,000 ms; both next-hop timeouts must stay below it. */
+  /**
+   * Whole-request deadline, from the headers to the answer (`ALLIUM_REQUEST_DEADLINE_MS`). Default
+   * 30,000 ms; both next-hop timeouts must stay below it. On every runtime the app answers 408
+   * when the body is still arriving at the deadline, else 504 (middleware/body_limit.ts). Node's
+   * `requestTimeout` and Bun's `idleTimeout` (+5 s) are set from it too (server_limits.ts).
+   */
   readonly requestDeadlineMs: number;
   /** Concurrent node→node forwards overall; beyond → 503 (`ALLIUM_FORWARD_MAX_IN_FLIGHT`). Default 256. */
   readonly forwardMaxInFlight: number;
@@ -362,6 +384,9 @@ function checkRelations(c: Config, name: (field: keyof Config) => string, action
     ["forwardMaxInFlightPerHop", "forwardMaxInFlight"],
     ["serverRelayMaxInFlightPerHost", "serverRelayMaxInFlight"],
     ["maxBody", "maxBufferedBytes"],
+    // Node refuses a headersTimeout above its requestTimeout; a grace period past the deadline never ends.
+    ["headerTimeoutMs", "requestDeadlineMs"],
+    ["bodyGraceMs", "requestDeadlineMs"],
   ];
   for (const [a, b] of atMost) {
     if ((c[a] as number) > (c[b] as number)) {

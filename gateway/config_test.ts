@@ -140,3 +140,21 @@ Deno.test("configFlagNames() and configHelp() cover every setting", () => {
     assert.doesNotThrow(() => parseConfig({}, { [flag.slice(2)]: text }), flag);
   }
 });
+
+Deno.test("parseConfig() keeps the header timeout and the body grace period within the request deadline", () => {
+  const rows: [Record<string, string>, string][] = [
+    [
+      { ALLIUM_HEADER_TIMEOUT_MS: "30001" },
+      "Cannot read config: ALLIUM_HEADER_TIMEOUT_MS (30001) exceeds ALLIUM_REQUEST_DEADLINE_MS (30000)",
+    ],
+    [
+      { ALLIUM_BODY_GRACE_MS: "40000" },
+      "Cannot read config: ALLIUM_BODY_GRACE_MS (40000) exceeds ALLIUM_REQUEST_DEADLINE_MS (30000)",
+    ],
+  ];
+  for (const [env, message] of rows) {
+    assert.throws(() => parseConfig(env), (e) => e instanceof RangeError && e.message === message, message);
+  }
+  assert.equal(parseConfig({ ALLIUM_HEADER_TIMEOUT_MS: "30000" }).headerTimeoutMs, 30_000, "equal is allowed");
+  assert.throws(() => createConfig({ headerTimeoutMs: 31_000 }), /headerTimeoutMs \(31000\) exceeds requestDeadlineMs/);
+});

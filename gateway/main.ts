@@ -12,6 +12,13 @@
  * On start it prints one JSON log line `{"event":"listening","port":…,"ed25519":…,"x25519":…}`
  * (the node's own public keys, so other nodes can list it in their directory).
  *
+ * Server-level limits (hardening.md §5): `Deno.serve` has no header read timeout and no option
+ * for one, and no connection hook to count connections per client (server_limits.ts has the
+ * measurements). The app enforces the body rate, the request deadline and requests in flight per
+ * client; for the header timeout and connections per client put a reverse proxy in front or use
+ * the Node entry. Bound to a non-loopback address, it logs `server_limits_not_enforced` (warn)
+ * once at start so the operator knows.
+ *
  * @module
  */
 
@@ -25,6 +32,7 @@ import { HttpServerRelay, serverRelayOptions } from "./relay/http_server_relay.t
 import { type Config, configFlagNames, configHelp, parseConfig } from "./config.ts";
 import { createDirectory, loadDirectory, type NodeDirectory } from "./directory.ts";
 import { createJsonLogger, type Logger } from "./logger.ts";
+import { isLoopbackAddress } from "./metrics.ts";
 import { formatNodeKeyFile, type NodeIdentityKeys, parseNodeKeyFile } from "./node_keys.ts";
 
 /** Permission bits that must be clear on the key file: nothing for group or others. */
@@ -104,7 +112,13 @@ async function main(): Promise<void> {
   const server = Deno.serve({
     hostname: config.hostname,
     port: config.port,
-    onListen: ({ port }) => logger.log("info", "listening", listeningFields(deps, port)),
+    onListen: ({ port }) => {
+      logger.log("info", "listening", listeningFields(deps, port));
+      if (!isLoopbackAddress(config.hostname) && config.hostname !== "localhost") {
+        // Deno.serve offers neither: see server_limits.ts and gateway/runtimes/README.md.
+        logger.log("warn", "server_limits_not_enforced", { headerTimeout: false, connectionsPerClient: false });
+      }
+    },
     onError: () => new Response("Internal server error", { status: 500 }),
   }, app.fetch);
 

@@ -13,7 +13,18 @@
  *   length differs from its `Content-Length` is a 400 `invalid Content-Length`;
  * - buffered bytes across all requests are reserved from a shared {@link BufferBudget} as they
  *   arrive; when it is exhausted → 503 `Server busy, try again later` before reading more.
- *   Nothing is allocated from the declared length.
+ *   Nothing is allocated from the declared length;
+ * - time (hardening.md §5, with `timing`; see request_timing.ts): a body whose average rate falls
+ *   below `minBytesPerSecond` once `graceMs` of reading have passed, or that is still being read
+ *   at the whole-request deadline, is cut: the read is cancelled and the answer is 408
+ *   `Request time out` (the client did not send its request in time; Node's own header and request
+ *   timeouts answer 408 too). A request whose body was read (or not needed) but whose answer is not
+ *   ready at the deadline gets 504 `Request time out` at the deadline (the next-hop timeouts are
+ *   configured below it, so this is a backstop).
+ *
+ * Bytes of a read that fails are given back to the budget at once; bytes of a body that was read
+ * are given back when the rest of the request is done with them, even when the deadline answered
+ * first.
  *
  * Reading is lazy: the middleware checks the headers and sets `c.var.body()`, which reads (once)
  * when a later stage needs the bytes. So the rate limiter, which runs after this middleware,
@@ -22,10 +33,17 @@
  * @module
  */
 
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { GatewayEnv } from "../context.ts";
-import { BODY_TOO_LARGE, INVALID_CONTENT_LENGTH, SERVER_BUSY, UNSUPPORTED_ENCODING } from "../responses.ts";
+import {
+  BODY_TOO_LARGE,
+  INVALID_CONTENT_LENGTH,
+  REQUEST_TIMED_OUT,
+  SERVER_BUSY,
+  UNSUPPORTED_ENCODING,
+} from "../responses.ts";
 import { HttpError, type MiddlewareErrorHook } from "./error_handler.ts";
+import { checkRequestTiming, type RequestTimingOptions, RequestWatch } from "./request_timing.ts";
 
 /**
  * A shared budget of buffered request bytes (config `maxBufferedBytes`).
@@ -122,36 +140,53 @@ function isIdentityEncoding(value: string | null): boolean {
   return v === "" || v === "identity";
 }
 
+/** What {@link readCounted} needs besides the stream. */
+interface ReadLimits {
+  /** Cap; reading stops after `maxBody + 1` bytes at most one chunk later. */
+  maxBody: number;
+  /** The checked Content-Length, if any. */
+  declared: number | undefined;
+  /** Shared buffer budget. */
+  budget: BufferBudget | undefined;
+  /** What this read holds of the budget; zeroed when a failed read gives it back. */
+  reserved: { bytes: number };
+  /** The request's time limits, if any. */
+  watch: RequestWatch | undefined;
+}
+
+/** The answer to a body that arrived too slowly or too late. */
+function clientTimeout(): HttpError {
+  return new HttpError(408, REQUEST_TIMED_OUT);
+}
+
 /**
- * Read a body stream, counting bytes as they arrive.
+ * Read a body stream, counting bytes as they arrive, under the size, budget and time limits.
  *
  * @param stream the body (null = empty)
- * @param maxBody cap; reading stops after `maxBody + 1` bytes at most one chunk later
- * @param declared the checked Content-Length, if any
- * @param budget shared buffer budget; reserved bytes are added to `reserved.bytes`
- * @param reserved accumulator of what was reserved, released by the caller
+ * @param limits cap, declared length, budget, reservation and time limits
  * @returns the body
- * @throws {HttpError} 413, 400 `invalid Content-Length` or 503
+ * @throws {HttpError} 413, 400 `invalid Content-Length`, 503 or 408
  */
-async function readCounted(
-  stream: ReadableStream<Uint8Array> | null,
-  maxBody: number,
-  declared: number | undefined,
-  budget: BufferBudget | undefined,
-  reserved: { bytes: number },
-): Promise<Uint8Array> {
+async function readCounted(stream: ReadableStream<Uint8Array> | null, limits: ReadLimits): Promise<Uint8Array> {
+  const { maxBody, declared, budget, reserved, watch } = limits;
+  if (watch?.cut) throw clientTimeout();
   if (stream === null) {
     if (declared !== undefined && declared !== 0) throw new HttpError(400, INVALID_CONTENT_LENGTH);
     return new Uint8Array(0);
   }
   const reader = stream.getReader();
+  // A cut cancels the read: a pending `read()` then resolves as done, and the loop sees the abort.
+  const stopWatching = watch?.onCut(() => void reader.cancel().catch(() => {}));
+  watch?.bodyStarted();
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
     for (;;) {
       const { done, value } = await reader.read();
+      if (watch?.cut) throw clientTimeout();
       if (done) break;
       total += value.length;
+      watch?.bodyReceived(value.length);
       if (total > maxBody) throw new HttpError(413, BODY_TOO_LARGE);
       if (declared !== undefined && total > declared) throw new HttpError(400, INVALID_CONTENT_LENGTH);
       if (budget !== undefined) {
@@ -160,13 +195,20 @@ async function readCounted(
       }
       chunks.push(value);
     }
+    if (declared !== undefined && total !== declared) throw new HttpError(400, INVALID_CONTENT_LENGTH);
   } catch (err) {
     await reader.cancel().catch(() => {});
+    // The chunks are dropped: give their bytes back now, not when the request ends.
+    budget?.release(reserved.bytes);
+    reserved.bytes = 0;
+    if (watch?.cut) throw clientTimeout();
     if (err instanceof HttpError) throw err;
     // The stream itself failed (client aborted, connection reset): the body is incomplete.
     throw new HttpError(400, INVALID_CONTENT_LENGTH);
+  } finally {
+    watch?.bodyEnded();
+    stopWatching?.();
   }
-  if (declared !== undefined && total !== declared) throw new HttpError(400, INVALID_CONTENT_LENGTH);
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(total);
   let off = 0;
@@ -184,18 +226,28 @@ export interface BodyLimitOptions {
   /** Shared budget of buffered bytes (config `maxBufferedBytes`); none = unbounded. */
   budget?: BufferBudget;
   /**
-   * Answer this middleware's own header refusals (415, 400, 413) differently. Errors found while
-   * the body is read are thrown from `c.var.body()` to the app's error funnel.
+   * Whole-request deadline and minimum body rate (config `requestDeadlineMs`, `bodyGraceMs`,
+   * `bodyMinBytesPerSecond`) and the timers that measure them; none = no time limits.
+   */
+  timing?: RequestTimingOptions;
+  /**
+   * Answer this middleware's own refusals differently: those of the headers (415, 400, 413) and the
+   * 504 at the deadline. Errors found while the body is read, including the 408 of a cut read, are
+   * thrown from `c.var.body()` to the app's error funnel.
    */
   onError?: MiddlewareErrorHook;
 }
+
+/** Where the body read stands, for the answer at the deadline. */
+type ReadState = "not_started" | "reading" | "read" | "failed";
 
 /**
  * Middleware enforcing the body limits (see the module documentation) and providing
  * `c.var.body()`, which reads the body once under those limits.
  *
- * @param options cap, shared budget and optional error hook
+ * @param options cap, shared budget, time limits and optional error hook
  * @returns the middleware
+ * @throws {RangeError} when a time limit is not a positive integer
  * @example
  * ```ts
  * import { Hono } from "hono";
@@ -204,7 +256,7 @@ export interface BodyLimitOptions {
  * import { memoryLogger } from "../logger.ts";
  * import type { GatewayEnv } from "../context.ts";
  * const app = new Hono<GatewayEnv>();
- * app.use(bodyLimit({ maxBody: 4 }));
+ * app.use(bodyLimit({ maxBody: 4, timing: { deadlineMs: 30_000, graceMs: 5_000, minBytesPerSecond: 1024 } }));
  * app.post("/", async (c) => c.text(String((await c.var.body()).length)));
  * app.onError(errorHandler({ logger: memoryLogger() }));
  * const ok = await app.request("/", { method: "POST", body: new Uint8Array(4) });
@@ -213,7 +265,12 @@ export interface BodyLimitOptions {
  * ```
  */
 export function bodyLimit(options: BodyLimitOptions): MiddlewareHandler<GatewayEnv> {
-  const { maxBody, budget, onError } = options;
+  const { maxBody, budget, timing, onError } = options;
+  if (timing !== undefined) checkRequestTiming(timing);
+  const refuse = async (err: unknown, c: Context<GatewayEnv>): Promise<Response> => {
+    if (onError !== undefined && err instanceof HttpError) return await onError(err, c);
+    throw err;
+  };
   return async (c, next) => {
     let declared: number | undefined;
     try {
@@ -222,17 +279,69 @@ export function bodyLimit(options: BodyLimitOptions): MiddlewareHandler<GatewayE
       }
       declared = checkContentLength(c.req.header("content-length") ?? null, maxBody);
     } catch (err) {
-      if (onError !== undefined && err instanceof HttpError) return await onError(err, c);
-      throw err;
+      return await refuse(err, c);
     }
+    const watch = timing === undefined ? undefined : new RequestWatch(timing);
     const reserved = { bytes: 0 };
+    let state = "not_started" as ReadState;
     let read: Promise<Uint8Array> | undefined;
-    c.set("body", () => read ??= readCounted(c.req.raw.body, maxBody, declared, budget, reserved));
-    try {
-      await next();
-    } finally {
+    c.set("body", () => {
+      if (read === undefined) {
+        state = "reading";
+        read = readCounted(c.req.raw.body, { maxBody, declared, budget, reserved, watch }).then(
+          (body) => ((state = "read"), body),
+          (err) => {
+            state = "failed";
+            throw err;
+          },
+        );
+      }
+      return read;
+    });
+    /** Wait for the rest of the request and the read, then give back the budget and stop the timers. */
+    const settle = async (downstream: Promise<unknown>) => {
+      await downstream.catch(() => {});
       if (read !== undefined) await read.catch(() => {});
       budget?.release(reserved.bytes);
+      reserved.bytes = 0;
+      watch?.dispose();
+    };
+    const downstream = next();
+    if (watch === undefined) {
+      try {
+        await downstream;
+      } finally {
+        await settle(downstream);
+      }
+      return;
     }
+    let stateAtCut = "not_started" as ReadState;
+    let first: "done" | "cut";
+    try {
+      first = await new Promise<"done" | "cut">((resolve, reject) => {
+        watch.onCut(() => {
+          stateAtCut = state; // now, before the cancelled read moves on
+          resolve("cut");
+        });
+        downstream.then(() => resolve("done"), reject);
+      });
+    } catch (err) {
+      await settle(downstream);
+      throw err;
+    }
+    if (first === "done") {
+      await settle(downstream);
+      return;
+    }
+    if (watch.violation === "slow_body" || stateAtCut === "reading") {
+      // The client's fault: the read was cancelled and c.var.body() rejected with 408, which the
+      // stage awaiting it passes to the error funnel at once; the read's bytes are already back.
+      await settle(downstream);
+      return;
+    }
+    // The answer was not ready at the deadline. Whatever still runs keeps the body's bytes until it
+    // ends (bounded by its own timeouts, which the config keeps below the deadline).
+    void settle(downstream);
+    return await refuse(new HttpError(504, REQUEST_TIMED_OUT), c);
   };
 }

@@ -1,17 +1,20 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
+import { FakeTimers } from "../_testing/fake_timers.ts";
 import { assertPlain, makeGateway, relayBody } from "../_testing/fixtures.ts";
+import { DEFAULT_CONFIG } from "../config.ts";
 import type { GatewayEnv } from "../context.ts";
 import { memoryLogger } from "../logger.ts";
 import {
   BODY_TOO_LARGE,
   INVALID_CONTENT_LENGTH,
   PARSE_ERROR_PREFIX,
+  REQUEST_TIMED_OUT,
   SERVER_BUSY,
   UNSUPPORTED_ENCODING,
 } from "../responses.ts";
 import { bodyLimit, BufferBudget, checkContentLength } from "./body_limit.ts";
-import { errorHandler, HttpError } from "./error_handler.ts";
+import { errorHandler, HttpError, type MiddlewareErrorHook } from "./error_handler.ts";
 
 /** A stream producing `total` bytes in `chunk`-byte pieces on demand, counting what was pulled. */
 function countingStream(total: number, chunk: number): { stream: ReadableStream<Uint8Array>; pulled: () => number } {
@@ -157,4 +160,141 @@ Deno.test("bodyLimit() answers a body stream that fails mid-way with 400, not 50
   });
   await assertPlain(await gw.post(stream), 400, INVALID_CONTENT_LENGTH);
   assert.ok(!gw.logger.lines.some((l) => l.includes("unexpected_error")));
+});
+
+// --- Time limits (hardening.md §5), driven by fake timers -------------------------------------
+
+const TIMING = {
+  deadlineMs: DEFAULT_CONFIG.requestDeadlineMs,
+  graceMs: DEFAULT_CONFIG.bodyGraceMs,
+  minBytesPerSecond: DEFAULT_CONFIG.bodyMinBytesPerSecond,
+};
+
+/** Let streams and promises move (a few real macrotasks). */
+async function flush(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** A body stream the test feeds by hand; says whether the reader cancelled it. */
+function handFedStream(): {
+  stream: ReadableStream<Uint8Array>;
+  push: (n: number) => void;
+  close: () => void;
+  cancelled: () => boolean;
+} {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let cancelled = false;
+  const stream = new ReadableStream<Uint8Array>({
+    start: (c) => void (controller = c),
+    cancel: () => void (cancelled = true),
+  });
+  return {
+    stream,
+    push: (n) => controller.enqueue(new Uint8Array(n)),
+    close: () => controller.close(),
+    cancelled: () => cancelled,
+  };
+}
+
+/** An app with the time limits on fake timers: `POST /` answers the body length, `POST /held` waits for `release`. */
+function timedApp(timers: FakeTimers, onError?: MiddlewareErrorHook) {
+  const budget = new BufferBudget(4 * 1024 * 1024);
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const app = new Hono<GatewayEnv>();
+  app.use(bodyLimit({ maxBody: 1024 * 1024, budget, timing: { ...TIMING, timers }, onError }));
+  app.post("/", async (c) => c.text(String((await c.var.body()).length)));
+  app.post("/held", async (c) => {
+    const body = await c.var.body();
+    await held;
+    return c.text(String(body.length));
+  });
+  app.onError(errorHandler({ logger: memoryLogger() }));
+  const post = (path: string, body: BodyInit) => Promise.resolve(app.request(path, { method: "POST", body }));
+  return { app, budget, post, release };
+}
+
+Deno.test("bodyLimit() cuts a body below the minimum rate after the grace period: 408, read cancelled, budget released", async () => {
+  const timers = new FakeTimers();
+  const { budget, post } = timedApp(timers);
+  const feed = handFedStream();
+  const answer = post("/", feed.stream);
+  feed.push(100);
+  await flush();
+  assert.equal(budget.used, 100, "bytes reserved while reading");
+  timers.advance(TIMING.graceMs - 1);
+  await flush();
+  feed.push(100);
+  await flush();
+  timers.advance(1); // 200 bytes in 5 s: below 1 KiB/s
+  await assertPlain(await answer, 408, REQUEST_TIMED_OUT);
+  assert.ok(feed.cancelled(), "the read was cancelled");
+  assert.equal(budget.used, 0, "the budget was given back");
+  assert.equal(timers.pending, 0, "no timer left");
+});
+
+Deno.test("bodyLimit() cuts a body still arriving at the request deadline with 408, even above the minimum rate", async () => {
+  const timers = new FakeTimers();
+  const { budget, post } = timedApp(timers);
+  const feed = handFedStream();
+  const answer = post("/", feed.stream);
+  const steps = TIMING.deadlineMs / 1000;
+  for (let i = 0; i < steps; i++) {
+    feed.push(4 * TIMING.minBytesPerSecond); // 4 KiB/s
+    await flush();
+    timers.advance(1000);
+  }
+  await assertPlain(await answer, 408, REQUEST_TIMED_OUT);
+  assert.ok(feed.cancelled());
+  assert.equal(budget.used, 0);
+  assert.equal(timers.pending, 0);
+});
+
+Deno.test("bodyLimit() answers 504 when the body was read but the answer is not ready at the deadline", async () => {
+  const timers = new FakeTimers();
+  const { budget, post, release } = timedApp(timers);
+  const answer = post("/held", new Uint8Array(500));
+  await flush();
+  assert.equal(budget.used, 500);
+  timers.advance(TIMING.deadlineMs);
+  await assertPlain(await answer, 504, REQUEST_TIMED_OUT);
+  assert.equal(budget.used, 500, "the handler still holds the body");
+  release();
+  await flush();
+  assert.equal(budget.used, 0, "given back when the handler ends");
+  assert.equal(timers.pending, 0);
+});
+
+Deno.test("bodyLimit() leaves a timely body alone and stops its timers", async () => {
+  const timers = new FakeTimers();
+  const { budget, post } = timedApp(timers);
+  const feed = handFedStream();
+  const answer = post("/", feed.stream);
+  for (let i = 0; i < 10; i++) {
+    feed.push(TIMING.minBytesPerSecond);
+    await flush();
+    timers.advance(900); // a little above 1 KiB/s for 9 s
+  }
+  assert.equal(timers.pending, 2, "deadline and rate check run while the body is open");
+  feed.close();
+  await assertPlain(await answer, 200, String(10 * TIMING.minBytesPerSecond));
+  assert.equal(budget.used, 0);
+  assert.equal(timers.pending, 0);
+});
+
+Deno.test("bodyLimit() passes its 504 at the deadline to its onError hook; a cut read throws 408 to the funnel", async () => {
+  const timers = new FakeTimers();
+  const { post, release } = timedApp(timers, (e, c) => c.text(`hooked ${(e as HttpError).status}`, 400));
+  const held = post("/held", new Uint8Array(10));
+  await flush();
+  const feed = handFedStream();
+  const slow = post("/", feed.stream);
+  await flush();
+  timers.advance(TIMING.graceMs);
+  await assertPlain(await slow, 408, REQUEST_TIMED_OUT);
+  timers.advance(TIMING.deadlineMs);
+  await assertPlain(await held, 400, "hooked 504");
+  release();
+  await flush();
+  assert.equal(timers.pending, 0);
 });

@@ -9,6 +9,13 @@
  *
  * Prints the same `{"event":"listening",…}` line as main.ts and stops gracefully on SIGINT/SIGTERM.
  *
+ * Server-level limits (hardening.md §5; server_limits.ts): Bun closes a connection that has not
+ * sent complete headers within its own fixed 10 s (`headerTimeoutMs` is not configurable here);
+ * `idleTimeout` is the request deadline + 5 s, a backstop behind the app's own deadline (Bun's
+ * default 10 s would cut requests waiting on a 20 s next-hop timeout). `Bun.serve` has no
+ * connection hook, so connections per client are not capped by the server; the app caps requests
+ * in flight per client.
+ *
  * @module
  */
 
@@ -17,6 +24,7 @@ import type { Context } from "hono";
 import { createApp } from "../app.ts";
 import { bootstrapDeps, chooseProvider, listeningFields } from "../bootstrap.ts";
 import { HttpServerRelay, serverRelayOptions } from "../relay/http_server_relay.ts";
+import { bunIdleTimeoutSeconds } from "../server_limits.ts";
 import type { GatewayEnv } from "../context.ts";
 import { createJsonLogger } from "../logger.ts";
 import {
@@ -41,6 +49,8 @@ interface BunGlobal {
     hostname: string;
     port: number;
     development: boolean;
+    /** Seconds; see {@link bunIdleTimeoutSeconds}. */
+    idleTimeout: number;
     fetch: (request: Request, server: BunServer) => Response | Promise<Response>;
   }): BunServer;
 }
@@ -79,6 +89,7 @@ async function main(): Promise<void> {
     hostname: config.hostname,
     port: config.port,
     development: false,
+    idleTimeout: bunIdleTimeoutSeconds(config),
     fetch: (request, srv) => app.fetch(request, srv as unknown as GatewayEnv["Bindings"]),
   });
   logger.log("info", "listening", listeningFields(deps, server.port));

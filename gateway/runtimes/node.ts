@@ -10,6 +10,11 @@
  *
  * Prints the same `{"event":"listening",…}` line as main.ts and stops gracefully on SIGINT/SIGTERM.
  *
+ * Server-level limits (hardening.md §5; server_limits.ts): `node:http` `headersTimeout` =
+ * `headerTimeoutMs` and `requestTimeout` = `requestDeadlineMs` (Node answers 408 and closes),
+ * checked every tenth of the header timeout, and at most `maxConnectionsPerClient` open
+ * connections per client address (one more is closed on accept).
+ *
  * @module
  */
 
@@ -20,6 +25,7 @@ import type { Context } from "hono";
 import { createApp } from "../app.ts";
 import { bootstrapDeps, chooseProvider, listeningFields } from "../bootstrap.ts";
 import { HttpServerRelay, serverRelayOptions } from "../relay/http_server_relay.ts";
+import { limitConnectionsPerClient, nodeHttpLimits } from "../server_limits.ts";
 import type { GatewayEnv } from "../context.ts";
 import { createJsonLogger } from "../logger.ts";
 import {
@@ -59,9 +65,10 @@ async function main(): Promise<void> {
   const app = createApp(deps);
 
   const server = serve(
-    { fetch: app.fetch, hostname: config.hostname, port: config.port },
+    { fetch: app.fetch, hostname: config.hostname, port: config.port, serverOptions: nodeHttpLimits(config) },
     (info) => logger.log("info", "listening", listeningFields(deps, info.port)),
   );
+  limitConnectionsPerClient(server, { maxPerClient: config.maxConnectionsPerClient });
   server.on("error", (err) => {
     console.error(startupErrorLine(err));
     process.exit(EXIT_CONFIG);

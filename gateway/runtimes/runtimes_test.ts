@@ -6,6 +6,12 @@
  * and unknown paths must be answered exactly as the Deno app answers them, and `GET /metrics`
  * (loopback only) shows whether the runtime passes the peer address.
  *
+ * Server limits (hardening.md §5, §7 "slowloris headers; slow body; > 100 connections from one
+ * address"): Node must close a slowloris connection at `headerTimeoutMs` (408) and the 101st
+ * connection of one address at once; Bun closes slowloris at its own fixed 10 s; both cut a slow
+ * body with the app's 408, and keep answering others meanwhile. Deno.serve's part is in
+ * ../server_limits_test.ts.
+ *
  * The bundles are built once per run into a temporary folder under `.allium/` (inside the
  * repository, so the Node bundle finds `sodium-native` in node_modules). Every process and server
  * started here is stopped in `finally`; every wait is bounded.
@@ -22,6 +28,9 @@ import { createConfig, DEFAULT_CONFIG } from "../config.ts";
 import type { GatewayBindings } from "../context.ts";
 import { DIRECTORY_FORMAT, type NodeRecord } from "../directory.ts";
 import { formatNodeKeyFile } from "../node_keys.ts";
+import { type RawAnswer, rawGet, readAnswer, slowBody, slowHeaders } from "../_testing/raw_http.ts";
+import { REQUEST_TIMED_OUT } from "../responses.ts";
+import { nodeHttpLimits } from "../server_limits.ts";
 import { buildGateway, type GatewayBuild } from "./build.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -127,6 +136,8 @@ interface StartOptions {
   keyFileMode?: number;
   /** Whether to give workerd its `NODE_SEED` binding; default true. */
   seed?: boolean;
+  /** Extra environment (`ALLIUM_*` settings). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -152,7 +163,7 @@ async function spawnRuntime(
   await Deno.chmod(keyFile, mode);
   await Deno.writeTextFile(dirFile, directoryJson([options.next]));
   const flags = ["--hostname", HOST, "--port", String(port), "--key-file", keyFile, "--directory-file", dirFile];
-  const env: Record<string, string> = { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" };
+  const env: Record<string, string> = { ...options.env, PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" };
   let command: string;
   let args: string[];
   switch (runtime) {
@@ -274,6 +285,119 @@ async function buildInfoOnion(entry: TestNode, hops: readonly TestNode[]) {
   });
 }
 
+/** Short limits for the server-limit checks (hardening.md §5 numbers scaled down). */
+const SHORT_LIMITS = {
+  headerTimeoutMs: 1500,
+  requestDeadlineMs: 4000,
+  bodyGraceMs: 500,
+  forwardTimeoutMs: 1000,
+  serverRelayTimeoutMs: 1000,
+};
+/** The same as `ALLIUM_*` environment variables. */
+const SHORT_LIMITS_ENV: Record<string, string> = {
+  ALLIUM_HEADER_TIMEOUT_MS: String(SHORT_LIMITS.headerTimeoutMs),
+  ALLIUM_REQUEST_DEADLINE_MS: String(SHORT_LIMITS.requestDeadlineMs),
+  ALLIUM_BODY_GRACE_MS: String(SHORT_LIMITS.bodyGraceMs),
+  ALLIUM_FORWARD_TIMEOUT_MS: String(SHORT_LIMITS.forwardTimeoutMs),
+  ALLIUM_SERVER_RELAY_TIMEOUT_MS: String(SHORT_LIMITS.serverRelayTimeoutMs),
+};
+/** Lateness allowed for a cut seen from a client on loopback. */
+const CUT_SLACK_MS = 1000;
+/** Bun's own header timeout (uWebSockets, not configurable) and its timer tick, measured on Bun 1.4. */
+const BUN_HEADER_TIMEOUT_MS = 10_000;
+const BUN_TIMER_TICK_MS = 4_000;
+
+/**
+ * Start a runtime and wait until `/health` answers over raw `Connection: close` requests, so no
+ * pooled `fetch` connection stays open and counts against 127.0.0.1's connections.
+ */
+async function startRaw(runtime: Runtime, build: GatewayBuild, dir: string, options: StartOptions) {
+  const proc = await spawnRuntime(runtime, build, dir, options);
+  const port = Number(new URL(proc.base).port);
+  let exited = false;
+  proc.child.status.then(() => (exited = true));
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (!exited && Date.now() < deadline) {
+    const answer = await rawGet(port, "/health", 1000).catch(() => undefined);
+    if (answer?.status === 200 && answer.body === "ok") return { proc, port };
+    await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+  }
+  await stopRuntime(proc);
+  throw new Error(`${runtime} did not become ready: ${proc.stderr.text()}${proc.stdout.text()}`);
+}
+
+/** Assert that a slow body was cut by the app with 408 after the grace period. */
+function assertSlowBodyCut(runtime: string, answer: RawAnswer): void {
+  assert.deepEqual([answer.status, answer.body], [408, REQUEST_TIMED_OUT], `${runtime}: slow body`);
+  const { bodyGraceMs } = SHORT_LIMITS;
+  assert.ok(
+    answer.ms >= bodyGraceMs && answer.ms < bodyGraceMs + CUT_SLACK_MS,
+    `${runtime}: slow body cut at ${answer.ms} ms`,
+  );
+}
+
+/** Node: slowloris closed at the header timeout with 408, slow body 408, 101st connection closed. */
+async function checkNodeLimits(port: number): Promise<void> {
+  const { headersTimeout, connectionsCheckingInterval } = nodeHttpLimits(SHORT_LIMITS);
+  const loris = slowHeaders(port, 100, headersTimeout + 5_000);
+  const body = slowBody(port, 50, 100, 5_000); // ≈ 500 B/s, half the minimum
+  const health = await rawGet(port, "/health", 2_000);
+  assert.deepEqual([health.status, health.body], [200, "ok"], "node: served while slowloris runs");
+  assertSlowBodyCut("node", await body);
+  const l = await loris;
+  assert.equal(l.status, 408, `node: slowloris answered ${l.status}`);
+  assert.ok(
+    l.ms >= headersTimeout - 50 && l.ms < headersTimeout + connectionsCheckingInterval + CUT_SLACK_MS,
+    `node: slowloris cut at ${l.ms} ms`,
+  );
+
+  // Connections per client: 100 open (idle, within the header timeout), the 101st closed on accept.
+  await new Promise((resolve) => setTimeout(resolve, 200)); // let the server see the closes above
+  const max = DEFAULT_CONFIG.maxConnectionsPerClient;
+  const conns: Deno.Conn[] = [];
+  try {
+    for (let i = 0; i < max; i++) conns.push(await Deno.connect({ hostname: HOST, port }));
+    const extra = await Deno.connect({ hostname: HOST, port });
+    conns.push(extra);
+    const over = await readAnswer(extra, performance.now(), 1_000);
+    assert.ok(
+      over.closed && over.status === 0 && over.ms < 500,
+      `node: connection ${max + 1}: ${JSON.stringify(over)}`,
+    );
+    // The 100th is open and served.
+    const last = conns[max - 1];
+    const started = performance.now();
+    await last.write(new TextEncoder().encode(`GET /health HTTP/1.1\r\nHost: ${HOST}\r\nConnection: close\r\n\r\n`));
+    const served = await readAnswer(last, started, 1_000);
+    assert.deepEqual([served.status, served.body], [200, "ok"], `node: connection ${max}`);
+  } finally {
+    for (const c of conns) c.close();
+  }
+  // The closed connections free their places (bounded wait for the server to see the closes).
+  let again: RawAnswer | undefined;
+  for (let i = 0; i < 20 && again?.status !== 200; i++) {
+    again = await rawGet(port, "/health", 1_000).catch(() => undefined);
+    if (again?.status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.equal(again?.status, 200, "node: served again after the connections closed");
+}
+
+/** Bun: slowloris closed by Bun's own header timeout, slow body 408, others served meanwhile. */
+async function checkBunLimits(port: number): Promise<void> {
+  const loris = slowHeaders(port, 500, BUN_HEADER_TIMEOUT_MS + BUN_TIMER_TICK_MS + 5_000);
+  const body = slowBody(port, 50, 100, 5_000);
+  const health = await rawGet(port, "/health", 2_000);
+  assert.deepEqual([health.status, health.body], [200, "ok"], "bun: served while slowloris runs");
+  assertSlowBodyCut("bun", await body);
+  const l = await loris;
+  assert.ok(l.closed, `bun: slowloris not closed after ${l.ms} ms`);
+  assert.ok(
+    l.ms >= BUN_HEADER_TIMEOUT_MS - BUN_TIMER_TICK_MS &&
+      l.ms < BUN_HEADER_TIMEOUT_MS + BUN_TIMER_TICK_MS + CUT_SLACK_MS,
+    `bun: slowloris cut at ${l.ms} ms`,
+  );
+}
+
 /** The provider each runtime must choose on its own (`auto`). */
 const EXPECTED_PROVIDER: Readonly<Record<Runtime, string>> = { node: "sodium", bun: "sodium", workerd: "webcrypto" };
 
@@ -350,6 +474,25 @@ Deno.test("createApp on Node 20, Bun and workerd relays a 3-hop onion and answer
         }
       });
     }
+
+    await t.step(
+      "server limits: Node's header timeout and connection cap, Bun's header timeout, slow bodies 408",
+      async () => {
+        const next = hopKeys[0].record;
+        const started: { proc: RuntimeProcess; port: number }[] = [];
+        try {
+          for (const runtime of ["node", "bun"] as const) {
+            started.push(await startRaw(runtime, build, dir, { next, env: SHORT_LIMITS_ENV }));
+          }
+          await Promise.all([checkNodeLimits(started[0].port), checkBunLimits(started[1].port)]);
+        } finally {
+          for (const { proc } of started) {
+            const status = await stopRuntime(proc);
+            assert.equal(status.code, 0, `exit after SIGTERM: ${proc.stderr.text()}`);
+          }
+        }
+      },
+    );
 
     await t.step("start-up errors: Node and Bun exit 2 with one line, workerd answers 500 and logs it", async () => {
       const next = hopKeys[0].record;
