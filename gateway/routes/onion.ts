@@ -33,7 +33,7 @@ import { replayError } from "../middleware/replay_guard.ts";
 import type { ForwardResult } from "../relay/forwarder.ts";
 import { checkServerTarget } from "../relay/server_target.ts";
 import type { ReplayFilter } from "../replay/replay_filter.ts";
-import { INVALID_JSON, INVALID_URL, NEXT_NODE_NOT_FOUND_PREFIX } from "../responses.ts";
+import { INVALID_JSON, INVALID_URL, NEXT_NODE_NOT_FOUND_PREFIX, SERVER_BUSY } from "../responses.ts";
 import { dispatchRpc } from "./rpc.ts";
 
 /** Options of {@link onionRoute}. */
@@ -97,6 +97,12 @@ export function onionRoute(options: OnionRouteOptions): Handler<GatewayEnv> {
   return async (c) => {
     const checked = c.get("onion");
     if (checked === undefined) throw new Error("onion route mounted without the replay guard");
+
+    // Every forward slot taken: the node is saturated, so shed now, before the key agreement,
+    // without consuming the onion's replay tag (hardening.md §5: beyond the cap → 503 immediately).
+    if (forwarder.inFlight !== undefined && forwarder.inFlight >= config.forwardMaxInFlight) {
+      throw new HttpError(503, SERVER_BUSY);
+    }
 
     let result: PeelResult;
     try {

@@ -389,3 +389,24 @@ Deno.test("onionRoute() relays with the peeled hop number: −1 clamps to 0, 15 
     assert.equal(trailerOf(gw.forwarder.calls.at(-1)!.body).hop_no, sent);
   }
 });
+
+Deno.test("onionRoute() sheds with 503 before peeling when every forward slot is taken, keeping the onion usable", async () => {
+  const saturated =
+    new (class extends (makeGateway().forwarder.constructor as typeof import("../_testing/fixtures.ts").FakeForwarder) {
+      busy = true;
+      get inFlight(): number {
+        return this.busy ? Number.MAX_SAFE_INTEGER : 0;
+      }
+    })();
+  const gw = makeGateway({ forwarder: saturated });
+  const body = await relayBody(NEXT);
+  const res = await gw.post(body);
+  assert.equal(res.status, 503);
+  assert.equal(await res.text(), SERVER_BUSY);
+  assert.equal(saturated.calls.length, 0);
+  // Nothing was peeled, so the replay tag was not spent: the same onion goes through once slots free up.
+  saturated.busy = false;
+  const again = await gw.post(body);
+  assert.equal(again.status, 200);
+  assert.equal(saturated.calls.length, 1);
+});
