@@ -12,6 +12,7 @@ import {
   assertPlain,
   bytes,
   deliverBody,
+  FakeForwarder,
   makeGateway,
   NEXT,
   provider,
@@ -391,13 +392,13 @@ Deno.test("onionRoute() relays with the peeled hop number: −1 clamps to 0, 15 
 });
 
 Deno.test("onionRoute() sheds with 503 before peeling when every forward slot is taken, keeping the onion usable", async () => {
-  const saturated =
-    new (class extends (makeGateway().forwarder.constructor as typeof import("../_testing/fixtures.ts").FakeForwarder) {
-      busy = true;
-      get inFlight(): number {
-        return this.busy ? Number.MAX_SAFE_INTEGER : 0;
-      }
-    })();
+  class SaturatedForwarder extends FakeForwarder {
+    busy = true;
+    get inFlight(): number {
+      return this.busy ? Number.MAX_SAFE_INTEGER : 0;
+    }
+  }
+  const saturated = new SaturatedForwarder();
   const gw = makeGateway({ forwarder: saturated });
   const body = await relayBody(NEXT);
   const res = await gw.post(body);
