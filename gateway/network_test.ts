@@ -8,6 +8,8 @@
  * - 4 layers: A → B → C → B, where B answers as the final destination (a node can appear twice);
  * - an unknown next node → 502 `Next node not found: <hex>` from the guard;
  * - a byte-identical replay → 400 `Invalid ciphertext`;
+ * - relay to an external server: a 3-hop onion whose exit relays to the example lsrpc app
+ *   (gateway/examples/serve_echo.ts, its own process) and a v4 answer decrypted at the client;
  * - the next process killed → 502 from the guard in < 1 s.
  *
  * Each node reports a distinct `version` in `info`, so the test knows which node answered. Every
@@ -16,7 +18,7 @@
  */
 
 import assert from "node:assert/strict";
-import { buildOnionRequest, decryptOnionReply, defaultProvider, type OnionNode } from "../mod.ts";
+import { buildOnionRequest, decryptOnionReply, defaultProvider, encodeV4Request, type OnionNode } from "../mod.ts";
 import {
   directoryText,
   type GatewayProcess,
@@ -37,6 +39,34 @@ const DEAD_HOP_BOUND_MS = 1_000;
 const STOP_GRACE_MS = 2_000;
 /** `info` version each node reports: tells the test which node answered. */
 const VERSIONS: Record<string, string> = { a: "9.0.1", b: "9.0.2", c: "9.0.3" };
+
+/** The example lsrpc service, run as its own process. */
+const ECHO_SCRIPT = new URL("./examples/serve_echo.ts", import.meta.url).pathname;
+
+/** Start serve_echo.ts and read its `listening` line: port and X25519 key. */
+async function startEcho(): Promise<{ child: Deno.ChildProcess; port: number; x25519: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ECHO_SCRIPT, "--port", "0"],
+    stdout: "piped",
+    stderr: "null",
+    stdin: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  const timer = setTimeout(() => reader.cancel("timed out"), REQUEST_TIMEOUT_MS);
+  try {
+    while (!buffered.includes("\n") && buffered.length < 4096) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      buffered += value;
+    }
+  } finally {
+    clearTimeout(timer);
+    await reader.cancel().catch(() => {});
+  }
+  const line = JSON.parse(buffered.split("\n")[0]);
+  return { child, port: line.port, x25519: line.x25519 };
+}
 
 function asOnionNode(n: PreparedNode): OnionNode {
   return { ed25519: n.ed25519, x25519: n.x25519 };
@@ -74,7 +104,9 @@ async function info(
 Deno.test("three gateway processes on 127.0.0.1 relay real onions and fail as hardening.md §3 says", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "allium_network_" });
   const processes: GatewayProcess[] = [];
+  let echo: Awaited<ReturnType<typeof startEcho>> | undefined;
   try {
+    echo = await startEcho();
     const nodes = await Promise.all(["a", "b", "c"].map((name) => prepareNode(dir, name)));
     const [a, b, c] = nodes;
     const directoryFile = `${dir}/nodes.json`;
@@ -85,7 +117,13 @@ Deno.test("three gateway processes on 127.0.0.1 relay real onions and fail as ha
         keyFile: n.keyFile,
         port: n.port,
         directoryFile,
-        flags: { "log-level": "warn", "shutdown-grace-ms": "1000", "reported-version": VERSIONS[n.name] },
+        flags: {
+          "log-level": "warn",
+          "shutdown-grace-ms": "1000",
+          "reported-version": VERSIONS[n.name],
+          // Tests run on loopback only, so the exit may relay to the echo app's port alone.
+          "server-relay-loopback-ports": String(echo.port),
+        },
       }));
     }
     await Promise.all(processes.map((p) => p.waitReady()));
@@ -133,6 +171,31 @@ Deno.test("three gateway processes on 127.0.0.1 relay real onions and fail as ha
       assert.deepEqual([again.status, again.text], [400, INVALID_CIPHERTEXT]);
     });
 
+    await t.step("relay to a server: the exit relays to the lsrpc example app, v4 answer decrypted", async () => {
+      const { body, reply } = await buildOnionRequest({
+        path: [a, b, c].map(asOnionNode),
+        destination: {
+          host: "127.0.0.1",
+          port: echo!.port,
+          protocol: "http",
+          target: "/oxen/v4/lsrpc",
+          x25519: echo!.x25519,
+        },
+        payload: encodeV4Request({
+          method: "POST",
+          endpoint: "/echo",
+          headers: { "content-type": "application/octet-stream" },
+          body: new TextEncoder().encode("through three hops"),
+        }),
+        provider,
+      });
+      const res = await postOnion(guard.url, body);
+      assert.equal(res.status, 200, `HTTP status (body ${JSON.stringify(res.text.slice(0, 120))})`);
+      const answer = await decryptOnionReply(reply, res.bytes, { provider });
+      assert.equal(answer.status, 200);
+      assert.equal(new TextDecoder().decode(answer.body), "through three hops");
+    });
+
     await t.step("the next process killed → 502 from the guard in < 1 s", async () => {
       middle.kill("SIGKILL");
       await middle.exited;
@@ -154,6 +217,10 @@ Deno.test("three gateway processes on 127.0.0.1 relay real onions and fail as ha
     throw err;
   } finally {
     await stopAll(processes, STOP_GRACE_MS);
+    if (echo) {
+      echo.child.kill("SIGTERM");
+      await echo.child.status;
+    }
     await Deno.remove(dir, { recursive: true });
   }
 });
