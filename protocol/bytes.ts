@@ -8,13 +8,21 @@
 
 const HEX_DIGITS = "0123456789abcdef";
 const HEX_TABLE: string[] = Array.from({ length: 256 }, (_, i) => HEX_DIGITS[i >> 4] + HEX_DIGITS[i & 15]);
+/** ASCII code of each lower-case hex digit, by value. */
+const HEX_CODES = new Uint8Array(16).map((_, i) => HEX_DIGITS.charCodeAt(i));
+/** Value of each ASCII code as a hex digit (either case), or -1; one table lookup per digit. */
+const HEX_VALUES = new Int8Array(256).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUES[HEX_DIGITS.charCodeAt(i)] = i;
+  HEX_VALUES[HEX_DIGITS.toUpperCase().charCodeAt(i)] = i;
+}
 
-/** Value of an ASCII hex digit, or -1. */
+/** ASCII case bit: set in 0–9 and a–f, clear in A–F. */
+const LOWER_CASE_BIT = 0x20;
+
+/** Value of a UTF-16 code unit as a hex digit, or -1. */
 function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48; // 0-9
-  if (c >= 97 && c <= 102) return c - 87; // a-f
-  if (c >= 65 && c <= 70) return c - 55; // A-F
-  return -1;
+  return c < 256 ? HEX_VALUES[c] : -1;
 }
 
 /**
@@ -51,13 +59,142 @@ export function fromHex(hex: string): Uint8Array {
   if (typeof hex !== "string") throw new TypeError("Cannot decode hex: input is not a string");
   if (hex.length % 2 !== 0) throw new SyntaxError(`Cannot decode hex: odd length ${hex.length}`);
   const out = new Uint8Array(hex.length / 2);
+  const bad = decodeHex(hex, out);
+  if (bad >= 0) throw new SyntaxError(`Cannot decode hex: non-hex character at offset ${bad}`);
+  return out;
+}
+
+/** Decode `2 × out.length` digits of `hex` into `out`; the offset of the first bad digit pair, or -1. */
+function decodeHex(hex: string, out: Uint8Array): number {
   for (let i = 0; i < out.length; i++) {
     const hi = hexValue(hex.charCodeAt(2 * i));
     const lo = hexValue(hex.charCodeAt(2 * i + 1));
-    if (hi < 0 || lo < 0) throw new SyntaxError(`Cannot decode hex: non-hex character at offset ${2 * i}`);
+    if ((hi | lo) < 0) return 2 * i;
     out[i] = (hi << 4) | lo;
   }
-  return out;
+  return -1;
+}
+
+/**
+ * Decode hex text into an existing array: exactly `2 × out.length` digits (either case). For hot
+ * paths that must not allocate; on failure `out` holds a partial result the caller discards.
+ *
+ * @param hex the digits
+ * @param out destination; its length sets how many bytes are decoded
+ * @returns false when `hex` is not exactly `2 × out.length` hex digits
+ * @example
+ * ```ts
+ * import { hexInto } from "./bytes.ts";
+ * const out = new Uint8Array(2);
+ * if (!hexInto("0aFF", out) || out[1] !== 255 || hexInto("0g00", out)) throw new Error("bad");
+ * ```
+ */
+export function hexInto(hex: string, out: Uint8Array): boolean {
+  return typeof hex === "string" && hex.length === 2 * out.length && decodeHex(hex, out) < 0;
+}
+
+/**
+ * Decode ASCII hex digits stored as bytes (e.g. inside a JSON text) into an existing array:
+ * `2 × out.length` digits starting at `src[at]` (either case).
+ *
+ * @param src bytes holding the digits
+ * @param at offset of the first digit
+ * @param out destination; its length sets how many bytes are decoded
+ * @returns false when a digit is missing or not hex (`out` then holds a partial result)
+ * @example
+ * ```ts
+ * import { hexBytesInto } from "./bytes.ts";
+ * const out = new Uint8Array(1);
+ * if (!hexBytesInto(new TextEncoder().encode('"7f"'), 1, out) || out[0] !== 0x7f) throw new Error("bad");
+ * ```
+ */
+export function hexBytesInto(src: Uint8Array, at: number, out: Uint8Array): boolean {
+  if (at < 0 || at + 2 * out.length > src.length) return false;
+  for (let i = 0; i < out.length; i++) {
+    const hi = HEX_VALUES[src[at + 2 * i]];
+    const lo = HEX_VALUES[src[at + 2 * i + 1]];
+    if ((hi | lo) < 0) return false;
+    out[i] = (hi << 4) | lo;
+  }
+  return true;
+}
+
+/**
+ * Write bytes as lower-case ASCII hex digits into an existing array. The caller checks bounds.
+ *
+ * @param out destination
+ * @param at offset of the first digit
+ * @param bytes input
+ * @returns the offset just past the last digit written
+ * @example
+ * ```ts
+ * import { writeHex } from "./bytes.ts";
+ * const out = new Uint8Array(4);
+ * if (writeHex(out, 0, new Uint8Array([0xab, 0x01])) !== 4 || new TextDecoder().decode(out) !== "ab01") throw new Error("bad");
+ * ```
+ */
+export function writeHex(out: Uint8Array, at: number, bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    out[at++] = HEX_CODES[b >> 4];
+    out[at++] = HEX_CODES[b & 15];
+  }
+  return at;
+}
+
+/**
+ * Hex digits stored as ASCII bytes, as a lower-case string, without a decoder call: for short,
+ * already validated digits on hot paths (`| 0x20` maps A–F to a–f and leaves 0–9 and a–f alone).
+ *
+ * @param bytes bytes holding validated hex digits
+ * @param at offset of the first digit
+ * @param chars number of digits
+ * @returns the digits in lower case
+ * @example
+ * ```ts
+ * import { lowerHexText } from "./bytes.ts";
+ * if (lowerHexText(new TextEncoder().encode('"0aFf"'), 1, 4) !== "0aff") throw new Error("bad");
+ * ```
+ */
+export function lowerHexText(bytes: Uint8Array, at: number, chars: number): string {
+  const b = bytes, end = at + chars, fcc = String.fromCharCode;
+  let s = "";
+  let i = at;
+  // Eight at a time: one call per chunk is several times faster than a TextDecoder call here.
+  for (; i + 8 <= end; i += 8) {
+    s += fcc(
+      b[i] | LOWER_CASE_BIT,
+      b[i + 1] | LOWER_CASE_BIT,
+      b[i + 2] | LOWER_CASE_BIT,
+      b[i + 3] | LOWER_CASE_BIT,
+      b[i + 4] | LOWER_CASE_BIT,
+      b[i + 5] | LOWER_CASE_BIT,
+      b[i + 6] | LOWER_CASE_BIT,
+      b[i + 7] | LOWER_CASE_BIT,
+    );
+  }
+  for (; i < end; i++) s += fcc(b[i] | LOWER_CASE_BIT);
+  return s;
+}
+
+/**
+ * Write text whose characters are all below U+0080 as ASCII bytes. The caller checks bounds and
+ * that the text is ASCII (for other text use {@link utf8}).
+ *
+ * @param out destination
+ * @param at offset of the first byte
+ * @param text ASCII text
+ * @returns the offset just past the last byte written
+ * @example
+ * ```ts
+ * import { writeAscii } from "./bytes.ts";
+ * const out = new Uint8Array(2);
+ * if (writeAscii(out, 0, "hi") !== 2 || out[1] !== 105) throw new Error("bad");
+ * ```
+ */
+export function writeAscii(out: Uint8Array, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) out[at++] = text.charCodeAt(i);
+  return at;
 }
 
 /**

@@ -10,6 +10,9 @@
  *
  * Hot-path choices, measured on the project's machine (Deno 2.9.6, Node 20.20):
  * - every method except large AES-GCM calls on Deno returns synchronously (no promise allocated);
+ * - the optional `out` arrays of `provider.ts` are honoured (X25519, HMAC, BLAKE2b of 16 bytes or
+ *   more, both seals, in place too; not the asynchronous large AES-GCM seal on Deno), so a hop
+ *   allocates almost nothing;
  * - HMAC-SHA256 is RFC 2104 over libsodium's SHA-256: 3.5 µs per 32-byte message on Deno against
  *   10 µs for `node:crypto` `createHmac` (equal on Node, ~2 µs each), and HMAC keys the AES-GCM hop;
  * - AES-256-GCM on Deno uses `node:crypto` below {@link DENO_WEBCRYPTO_GCM_MIN_BYTES} and WebCrypto
@@ -136,16 +139,22 @@ function nodeHkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, len
   return new Uint8Array(hkdfSync("sha256", ikm, salt, info, length));
 }
 
-/** AES-256-GCM seal through `node:crypto`: `ciphertext ‖ tag` in one fresh array. */
-function nodeGcmSeal(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
+/** AES-256-GCM seal through `node:crypto`: `ciphertext ‖ tag` in `out` (may start at `plaintext`) or a fresh array. */
+function nodeGcmSeal(
+  key: Uint8Array,
+  iv: Uint8Array,
+  plaintext: Uint8Array,
+  aad?: Uint8Array,
+  out: Uint8Array = new Uint8Array(plaintext.length + AES_GCM_TAG_BYTES),
+): Uint8Array {
   const cipher = createCipheriv(NODE_AES_GCM_CIPHER, key, iv, { authTagLength: AES_GCM_TAG_BYTES });
   if (aad !== undefined) cipher.setAAD(aad);
+  // update() returns a fresh array before `out` is written, so `out` may start at `plaintext`.
   const body = cipher.update(plaintext);
   cipher.final();
-  const sealed = new Uint8Array(body.length + AES_GCM_TAG_BYTES);
-  sealed.set(body);
-  sealed.set(cipher.getAuthTag(), body.length);
-  return sealed;
+  out.set(body);
+  out.set(cipher.getAuthTag(), body.length);
+  return out;
 }
 
 /** AES-256-GCM open through `node:crypto`; the unauthenticated plaintext is wiped on failure. */
@@ -192,24 +201,34 @@ async function subtleGcmOpen(key: Uint8Array, iv: Uint8Array, sealed: Uint8Array
 
 /** Build the provider around a loaded sodium-native module. */
 function createSodiumProvider(native: SodiumNative): CryptoProvider {
-  /** HMAC-SHA256 (RFC 2104 §2) over libsodium's one-shot SHA-256; every pad and copy is wiped. */
-  function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
+  /**
+   * Scratch for HMAC over a message as long as the digest (the aes-gcm hop KDF: a 32-byte shared
+   * secret): `K ⊕ ipad ‖ message`, then `K ⊕ opad ‖ inner hash`, each pass hashing the whole array.
+   * Safe to share: {@link hmacSha256} is synchronous from the first write to the wipe that ends it
+   * (libsodium calls never re-enter JavaScript), so no other call can observe it.
+   */
+  const hmacScratch = new Uint8Array(SHA256_BLOCK_BYTES + SHA256_BYTES);
+
+  /** HMAC-SHA256 (RFC 2104 §2) over libsodium's one-shot SHA-256, into `mac`; every pad and copy is wiped. */
+  function hmacSha256(key: Uint8Array, message: Uint8Array, mac = new Uint8Array(SHA256_BYTES)): Uint8Array {
     let k = key;
     if (k.length > SHA256_BLOCK_BYTES) {
       k = new Uint8Array(SHA256_BYTES);
       native.crypto_hash_sha256(k, key);
     }
     // One buffer holds K ⊕ ipad ‖ message, then K ⊕ opad ‖ inner hash.
-    const buf = new Uint8Array(SHA256_BLOCK_BYTES + Math.max(message.length, SHA256_BYTES));
-    buf.set(k);
-    for (let i = 0; i < SHA256_BLOCK_BYTES; i++) buf[i] ^= HMAC_IPAD;
-    buf.set(message, SHA256_BLOCK_BYTES);
-    const mac = new Uint8Array(SHA256_BYTES);
-    native.crypto_hash_sha256(mac, buf.subarray(0, SHA256_BLOCK_BYTES + message.length));
-    for (let i = 0; i < SHA256_BLOCK_BYTES; i++) buf[i] ^= HMAC_IPAD ^ HMAC_OPAD;
-    buf.set(mac, SHA256_BLOCK_BYTES);
-    native.crypto_hash_sha256(mac, buf.subarray(0, SHA256_BLOCK_BYTES + SHA256_BYTES));
-    wipe(buf, k === key ? undefined : k);
+    const whole = message.length === SHA256_BYTES;
+    const buf = whole ? hmacScratch : new Uint8Array(SHA256_BLOCK_BYTES + Math.max(message.length, SHA256_BYTES));
+    try {
+      for (let i = 0; i < SHA256_BLOCK_BYTES; i++) buf[i] = (i < k.length ? k[i] : 0) ^ HMAC_IPAD;
+      buf.set(message, SHA256_BLOCK_BYTES);
+      native.crypto_hash_sha256(mac, whole ? buf : buf.subarray(0, SHA256_BLOCK_BYTES + message.length));
+      for (let i = 0; i < SHA256_BLOCK_BYTES; i++) buf[i] ^= HMAC_IPAD ^ HMAC_OPAD;
+      buf.set(mac, SHA256_BLOCK_BYTES);
+      native.crypto_hash_sha256(mac, whole ? buf : buf.subarray(0, SHA256_BLOCK_BYTES + SHA256_BYTES));
+    } finally {
+      wipe(buf, k === key ? undefined : k);
+    }
     return mac;
   }
 
@@ -244,20 +263,18 @@ function createSodiumProvider(native: SodiumNative): CryptoProvider {
       return out;
     },
 
-    x25519PublicKey(secret: Uint8Array): Uint8Array {
-      const pk = new Uint8Array(X25519_KEY_BYTES);
-      native.crypto_scalarmult_base(pk, secret);
-      return pk;
+    x25519PublicKey(secret: Uint8Array, out = new Uint8Array(X25519_KEY_BYTES)): Uint8Array {
+      native.crypto_scalarmult_base(out, secret);
+      return out;
     },
-    x25519(secret: Uint8Array, publicKey: Uint8Array): Uint8Array {
-      const shared = new Uint8Array(X25519_KEY_BYTES);
+    x25519(secret: Uint8Array, publicKey: Uint8Array, out = new Uint8Array(X25519_KEY_BYTES)): Uint8Array {
       try {
         // libsodium returns -1 (sodium-native throws) for a low-order point or an all-zero result.
-        native.crypto_scalarmult(shared, secret, publicKey);
+        native.crypto_scalarmult(out, secret, publicKey);
       } catch (cause) {
         throw keyAgreementFailed(cause);
       }
-      return shared;
+      return out;
     },
 
     hmacSha256,
@@ -267,20 +284,20 @@ function createSodiumProvider(native: SodiumNative): CryptoProvider {
       native.crypto_hash_sha512(out, message);
       return out;
     },
-    blake2b(message: Uint8Array, outLength: number, key?: Uint8Array) {
+    blake2b(message: Uint8Array, outLength: number, key?: Uint8Array, out?: Uint8Array) {
       const keyed = key !== undefined && key.length > 0;
       if (outLength < SODIUM_BLAKE2B_MIN_OUT_BYTES || (keyed && key.length < SODIUM_BLAKE2B_MIN_KEY_BYTES)) {
         return nobleProvider.blake2b(message, outLength, key);
       }
-      const out = new Uint8Array(outLength);
-      native.crypto_generichash(out, message, keyed ? key : undefined);
-      return out;
+      const digest = out ?? new Uint8Array(outLength);
+      native.crypto_generichash(digest, message, keyed ? key : undefined);
+      return digest;
     },
 
-    aesGcmSeal(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array) {
+    aesGcmSeal(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array, out?: Uint8Array) {
       return IS_DENO && plaintext.length >= DENO_WEBCRYPTO_GCM_MIN_BYTES
         ? subtleGcmSeal(key, iv, plaintext, aad)
-        : nodeGcmSeal(key, iv, plaintext, aad);
+        : nodeGcmSeal(key, iv, plaintext, aad, out);
     },
     aesGcmOpen(key: Uint8Array, iv: Uint8Array, sealed: Uint8Array, aad?: Uint8Array) {
       return IS_DENO && sealed.length >= DENO_WEBCRYPTO_GCM_MIN_BYTES + AES_GCM_TAG_BYTES
@@ -303,10 +320,16 @@ function createSodiumProvider(native: SodiumNative): CryptoProvider {
       }
       return plaintext;
     },
-    xchachaSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
-      const sealed = new Uint8Array(plaintext.length + POLY1305_TAG_BYTES);
-      native.crypto_aead_xchacha20poly1305_ietf_encrypt(sealed, plaintext, aad ?? null, null, nonce, key);
-      return sealed;
+    xchachaSeal(
+      key: Uint8Array,
+      nonce: Uint8Array,
+      plaintext: Uint8Array,
+      aad?: Uint8Array,
+      out = new Uint8Array(plaintext.length + POLY1305_TAG_BYTES),
+    ): Uint8Array {
+      // libsodium XORs the key stream front to back, so `out` may start exactly at `plaintext`.
+      native.crypto_aead_xchacha20poly1305_ietf_encrypt(out, plaintext, aad ?? null, null, nonce, key);
+      return out;
     },
     xchachaOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array {
       if (sealed.length < POLY1305_TAG_BYTES) throw decryptFailed();

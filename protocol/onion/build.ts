@@ -6,6 +6,10 @@
  * secret, then the nonce. (The published golden onions replay exactly that sequence.) Routing
  * JSON is compact with sorted keys, as libsession's builder emits it.
  *
+ * The whole onion is built in one array: every layer is framed in place, then sealed in place
+ * (`provider.ts` output arrays), so no layer is copied; providers are awaited only when they answer
+ * with a promise.
+ *
  * @module
  */
 
@@ -15,20 +19,33 @@ import {
   DEFAULT_SERVER_PORT,
   DEFAULT_SERVER_PROTOCOL,
   ENC_TYPE_XCHACHA20,
+  HOP_KEY_BYTES,
   KEY_HEX_CHARS,
+  LAYER_LENGTH_PREFIX_BYTES,
   MAX_HOP_NO,
   MAX_PATH_HOPS,
   X25519_KEY_BYTES,
 } from "../constants.ts";
-import { fromHex, isHex, toHex, wipe } from "../bytes.ts";
+import { hexInto, isHex, toHex, utf8, wipe, writeAscii, writeU32le } from "../bytes.ts";
 import { ProtocolError } from "../errors.ts";
 import type { Rng } from "../rng.ts";
 import type { CryptoProvider } from "../crypto/provider.ts";
 import { SecretKey } from "../crypto/secret_key.ts";
 import { defaultProvider } from "../crypto/default.ts";
-import { encodeLayer } from "./codec.ts";
+import { hmacSha256Into, type Pending, x25519Into, x25519PublicKeyInto } from "../crypto/into.ts";
+import { DELIVER_ROUTE, relayRouteLength, trailerLength, writeRelayRoute, writeTrailer } from "./canonical_json.ts";
 import { type EncType, isEncType } from "./enc_type.ts";
-import { deriveHopKeyFromShared, sealWithKey } from "./hop.ts";
+import {
+  fillFrom,
+  hopKeyInto,
+  KDF_CLIENT_AT,
+  KDF_INPUT_BYTES,
+  KDF_SERVER_AT,
+  KDF_SHARED_AT,
+  nonceBytes,
+  sealInto,
+  tagBytes,
+} from "./hop.ts";
 import type { OnionReplyKey } from "./reply.ts";
 
 /** A service node on the path or as destination: its keys as 64-digit hex. */
@@ -144,35 +161,43 @@ function cipherList(encType: EncType | readonly EncType[] | undefined, layers: n
   return [...encType];
 }
 
-/** One layer: fresh ephemeral key, key agreement, seal. Returns the blob and the ephemeral public key. */
-async function sealLayer(
-  provider: CryptoProvider,
-  rng: Rng | undefined,
-  encType: EncType,
-  recipient: Uint8Array,
-  plaintext: Uint8Array,
-  keepKey: boolean,
-): Promise<{ blob: Uint8Array; ephemeralPublic: Uint8Array; key?: Uint8Array; fallbackKey?: Uint8Array }> {
-  const secret = rng ? rng.fill(new Uint8Array(X25519_KEY_BYTES)) : provider.randomBytes(X25519_KEY_BYTES);
-  let shared: Uint8Array | undefined;
-  try {
-    const ephemeralPublic = await provider.x25519PublicKey(secret);
-    try {
-      shared = await provider.x25519(secret, recipient);
-    } catch {
-      throw invalid("a node's X25519 key is a low-order point");
+/** Largest blob length the u32 length prefix can express (onion-requests.md §1). */
+const MAX_BLOB_BYTES = 0xffffffff;
+
+/**
+ * Where everything of one build lives. Layers are numbered innermost first: layer 0 is sealed to
+ * the destination, layer `n − 1` to the guard. The whole onion is one array: layer j's blob
+ * `nonce ‖ ciphertext ‖ tag` sits inside layer j + 1's plaintext `u32le N ‖ blob ‖ routing JSON`,
+ * so each layer is framed and then sealed in place, and nothing is copied between layers.
+ */
+interface Plan {
+  /** Cipher per layer. */
+  enc: EncType[];
+  /** Offset of layer j's blob (its nonce) in the body. */
+  blobAt: number[];
+  /** Length of layer j's plaintext. */
+  plainLength: number[];
+  /** Length of layer j's blob: nonce + plaintext + tag. */
+  blobLength: number[];
+  /** The whole request body. */
+  body: Uint8Array;
+}
+
+/** Sizes and offsets of every layer, given each routing JSON's length; allocates the body. */
+function plan(enc: EncType[], innermostLength: number, routeLength: number[], trailerBytes: number): Plan {
+  const n = enc.length;
+  const plainLength: number[] = [], blobLength: number[] = [], blobAt: number[] = new Array(n);
+  for (let j = 0; j < n; j++) {
+    plainLength.push(j === 0 ? innermostLength : LAYER_LENGTH_PREFIX_BYTES + blobLength[j - 1] + routeLength[j - 1]);
+    blobLength.push(nonceBytes(enc[j]) + plainLength[j] + tagBytes(enc[j]));
+    if (blobLength[j] > MAX_BLOB_BYTES) {
+      throw new RangeError(`Cannot encode layer: blob is ${blobLength[j]} bytes, limit ${MAX_BLOB_BYTES}`);
     }
-    const key = await deriveHopKeyFromShared(provider, encType, shared, ephemeralPublic, recipient);
-    const blob = await sealWithKey(provider, rng, encType, key, plaintext);
-    if (!keepKey) {
-      wipe(key);
-      return { blob, ephemeralPublic };
-    }
-    const fallbackKey = encType === ENC_TYPE_XCHACHA20 ? await provider.hmacSha256(AES_GCM_KDF_KEY, shared) : undefined;
-    return { blob, ephemeralPublic, key, fallbackKey };
-  } finally {
-    wipe(secret, shared);
   }
+  blobAt[n - 1] = LAYER_LENGTH_PREFIX_BYTES;
+  for (let j = n - 2; j >= 0; j--) blobAt[j] = blobAt[j + 1] + nonceBytes(enc[j + 1]) + LAYER_LENGTH_PREFIX_BYTES;
+  const body = new Uint8Array(LAYER_LENGTH_PREFIX_BYTES + blobLength[n - 1] + trailerBytes);
+  return { enc, blobAt, plainLength, blobLength, body };
 }
 
 /**
@@ -227,31 +252,121 @@ export async function buildOnionRequest(options: BuildOnionOptions): Promise<Bui
   const ciphers = cipherList(options.encType, path.length + 1);
   const provider = options.provider ?? await defaultProvider();
   const rng = options.rng;
-
-  // Step 1: the destination layer.
-  const destEnc = ciphers[path.length];
   const server = isServer(destination);
-  const destPlain = server ? payload : encodeLayer(payload, '{"headers":""}');
-  const dest = await sealLayer(provider, rng, destEnc, fromHex(destination.x25519), destPlain, true);
-  let route = destinationRoute(destination, destEnc, toHex(dest.ephemeralPublic));
-  let blob = dest.blob;
-  let ephemeral = dest.ephemeralPublic;
+  // Layer j (innermost first) is sealed to recipients[j] with enc[j].
+  const n = path.length + 1;
+  const recipients = [destination, ...[...path].reverse()];
+  const enc = [...ciphers].reverse();
 
-  // Step 2: path layers, exit first.
-  for (let i = path.length - 1; i >= 0; i--) {
-    const layer = await sealLayer(provider, rng, ciphers[i], fromHex(path[i].x25519), encodeLayer(blob, route), false);
-    blob = layer.blob;
-    ephemeral = layer.ephemeralPublic;
-    route = `{"destination":"${path[i].ed25519.toLowerCase()}","enc_type":"${ciphers[i]}","ephemeral_key":"${
-      toHex(ephemeral)
-    }"}`;
+  // Randomness, drawn in the documented order: per layer, innermost first, the 32-byte ephemeral
+  // secret, then the nonce (the published golden onions replay this sequence).
+  const randomAt: number[] = [];
+  let randomLength = 0;
+  for (let j = 0; j < n; j++) {
+    randomAt.push(randomLength);
+    randomLength += X25519_KEY_BYTES + nonceBytes(enc[j]);
   }
+  const random = rng === undefined ? provider.randomBytes(randomLength) : new Uint8Array(randomLength);
+  // The layer key, one KDF input `S ‖ E ‖ R` reused by every layer (hop.ts), the ephemeral public
+  // keys; the reply keys the caller keeps get their own array.
+  const work = new Uint8Array(HOP_KEY_BYTES + KDF_INPUT_BYTES + n * X25519_KEY_BYTES);
+  const layerKey = work.subarray(0, HOP_KEY_BYTES);
+  const kdf = work.subarray(HOP_KEY_BYTES, HOP_KEY_BYTES + KDF_INPUT_BYTES);
+  const shared = kdf.subarray(KDF_SHARED_AT, KDF_CLIENT_AT);
+  const recipientKey = kdf.subarray(KDF_SERVER_AT, KDF_INPUT_BYTES);
+  const publicAt = HOP_KEY_BYTES + KDF_INPUT_BYTES;
+  const withFallback = enc[0] === ENC_TYPE_XCHACHA20;
+  const replyKeys = new Uint8Array(withFallback ? 2 * HOP_KEY_BYTES : HOP_KEY_BYTES);
+  const replyKey = replyKeys.subarray(0, HOP_KEY_BYTES);
+  const fallbackKey = withFallback ? replyKeys.subarray(HOP_KEY_BYTES) : undefined;
+  const secretOf = (j: number) => random.subarray(randomAt[j], randomAt[j] + X25519_KEY_BYTES);
+  const nonceOf = (j: number) =>
+    random.subarray(randomAt[j] + X25519_KEY_BYTES, randomAt[j] + X25519_KEY_BYTES + nonceBytes(enc[j]));
+  const publicOf = (j: number) => work.subarray(publicAt + j * X25519_KEY_BYTES, publicAt + (j + 1) * X25519_KEY_BYTES);
+  let pending: Pending;
+  let kept = false;
+  try {
+    if (rng !== undefined) {
+      for (let j = 0; j < n; j++) {
+        fillFrom(rng, secretOf(j));
+        fillFrom(rng, nonceOf(j));
+      }
+    }
+    // Every provider call below awaits only when the provider answered with a promise.
+    for (let j = 0; j < n; j++) {
+      if ((pending = x25519PublicKeyInto(provider, publicOf(j), secretOf(j))) !== undefined) await pending;
+    }
 
-  // Step 3: the guard's trailer.
-  const hop = options.hopNo === undefined ? "" : `,"hop_no":${hopNo}`;
-  const body = encodeLayer(blob, `{"enc_type":"${ciphers[0]}","ephemeral_key":"${toHex(ephemeral)}"${hop}}`);
-  const kind = server ? (/\/v4\/lsrpc$/.test(destination.target) ? "v4" : "v3") : "node";
-  const reply: OnionReplyKey = { kind, encType: destEnc, key: new SecretKey(dest.key!) };
-  if (dest.fallbackKey) reply.fallbackKey = new SecretKey(dest.fallbackKey);
-  return { body, guard: { ed25519: path[0].ed25519, x25519: path[0].x25519 }, reply };
+    // Step 1 of onion-requests.md §9: the destination's routing JSON; then one per path node.
+    // Node routes and the trailer are canonical JSON written straight into the body.
+    const serverRoute = server ? utf8(destinationRoute(destination, enc[0], toHex(publicOf(0)))) : undefined;
+    const routeLength = enc.slice(0, n - 1).map((e, j) =>
+      j === 0 && serverRoute ? serverRoute.length : relayRouteLength(e)
+    );
+    // hop_no goes into the guard's trailer only when the caller set it.
+    const trailerHopNo = options.hopNo === undefined ? undefined : hopNo;
+    const innermost = server ? payload.length : LAYER_LENGTH_PREFIX_BYTES + payload.length + DELIVER_ROUTE.length;
+    const p = plan(enc, innermost, routeLength, trailerLength(enc[n - 1], trailerHopNo));
+    const body = p.body;
+
+    // The destination's plaintext: the payload, framed with {"headers":""} for a service node.
+    let at = p.blobAt[0] + nonceBytes(enc[0]);
+    if (server) {
+      body.set(payload, at);
+    } else {
+      writeU32le(body, at, payload.length);
+      body.set(payload, at + LAYER_LENGTH_PREFIX_BYTES);
+      writeAscii(body, at + LAYER_LENGTH_PREFIX_BYTES + payload.length, DELIVER_ROUTE);
+    }
+
+    for (let j = 0; j < n; j++) {
+      const nLen = nonceBytes(enc[j]);
+      at = p.blobAt[j] + nLen;
+      if (j > 0) {
+        // Step 2: frame the inner blob with the routing JSON that names its recipient.
+        const innerEnd = at + LAYER_LENGTH_PREFIX_BYTES + p.blobLength[j - 1];
+        writeU32le(body, at, p.blobLength[j - 1]);
+        if (j === 1 && serverRoute) body.set(serverRoute, innerEnd);
+        else writeRelayRoute(body, innerEnd, nodeKey(recipients[j - 1]), enc[j - 1], publicOf(j - 1));
+      }
+      // Key agreement with a fresh ephemeral key, then the hop key (onion-requests.md §2).
+      hexInto(recipients[j].x25519, recipientKey);
+      try {
+        if ((pending = x25519Into(provider, shared, secretOf(j), recipientKey)) !== undefined) await pending;
+      } catch {
+        throw invalid("a node's X25519 key is a low-order point");
+      }
+      kdf.set(publicOf(j), KDF_CLIENT_AT);
+      const key = j === 0 ? replyKey : layerKey;
+      if ((pending = hopKeyInto(provider, enc[j], kdf, key)) !== undefined) await pending;
+      if (j === 0 && fallbackKey !== undefined) {
+        // libsession's retry key for a legacy server answering in aes-gcm (onion-requests.md §9).
+        if ((pending = hmacSha256Into(provider, fallbackKey, AES_GCM_KDF_KEY, shared)) !== undefined) await pending;
+      }
+      wipe(shared);
+      // Seal in place: the ciphertext and tag overwrite the plaintext, the nonce goes before it.
+      const nonce = nonceOf(j);
+      body.set(nonce, p.blobAt[j]);
+      const plaintext = body.subarray(at, at + p.plainLength[j]);
+      const sealed = body.subarray(at, at + p.plainLength[j] + tagBytes(enc[j]));
+      if ((pending = sealInto(provider, enc[j], sealed, key, nonce, plaintext)) !== undefined) await pending;
+    }
+
+    // Step 3: the guard's outer framing and trailer.
+    writeU32le(body, 0, p.blobLength[n - 1]);
+    writeTrailer(body, LAYER_LENGTH_PREFIX_BYTES + p.blobLength[n - 1], enc[n - 1], publicOf(n - 1), trailerHopNo);
+    const kind = server ? (/\/v4\/lsrpc$/.test(destination.target) ? "v4" : "v3") : "node";
+    const reply: OnionReplyKey = { kind, encType: enc[0], key: new SecretKey(replyKey) };
+    if (fallbackKey !== undefined) reply.fallbackKey = new SecretKey(fallbackKey);
+    kept = true;
+    return { body, guard: { ed25519: path[0].ed25519, x25519: path[0].x25519 }, reply };
+  } finally {
+    wipe(random, layerKey, kdf);
+    if (!kept) wipe(replyKeys);
+  }
+}
+
+/** A node's Ed25519 key as written in routing JSON: lower-case hex. */
+function nodeKey(node: OnionNode | OnionServer): string {
+  return (node as OnionNode).ed25519.toLowerCase();
 }

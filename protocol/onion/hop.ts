@@ -16,8 +16,8 @@ import {
   AES_GCM_IV_BYTES,
   AES_GCM_KDF_KEY,
   AES_GCM_TAG_BYTES,
-  BLAKE2B_256_BYTES,
   ENC_TYPE_AES_GCM,
+  HOP_KEY_BYTES,
   X25519_KEY_BYTES,
   XCHACHA_NONCE_BYTES,
   XCHACHA_TAG_BYTES,
@@ -25,7 +25,8 @@ import {
 import { wipe } from "../bytes.ts";
 import { isProtocolError, ProtocolError } from "../errors.ts";
 import type { Rng } from "../rng.ts";
-import type { CryptoProvider } from "../crypto/provider.ts";
+import type { CryptoProvider, MaybePromise } from "../crypto/provider.ts";
+import { aesGcmSealInto, blake2bInto, hmacSha256Into, type Pending, xchachaSealInto } from "../crypto/into.ts";
 import { nobleProvider } from "../crypto/noble.ts";
 import { SecretKey } from "../crypto/secret_key.ts";
 import { type EncType, isEncType, parseEncType } from "./enc_type.ts";
@@ -56,6 +57,11 @@ export interface HopOptions {
 /** Nonce length for a cipher. */
 export function nonceBytes(encType: EncType): number {
   return encType === ENC_TYPE_AES_GCM ? AES_GCM_IV_BYTES : XCHACHA_NONCE_BYTES;
+}
+
+/** Tag length for a cipher. */
+export function tagBytes(encType: EncType): number {
+  return encType === ENC_TYPE_AES_GCM ? AES_GCM_TAG_BYTES : XCHACHA_TAG_BYTES;
 }
 
 /**
@@ -97,6 +103,15 @@ function checkEncType(encType: unknown, action: string): EncType {
   }
 }
 
+/** Offset of the shared secret S in a KDF input (onion-requests.md §2). */
+export const KDF_SHARED_AT = 0;
+/** Offset of the client's (the onion builder's ephemeral) public key in a KDF input. */
+export const KDF_CLIENT_AT = X25519_KEY_BYTES;
+/** Offset of the server's (the node's) public key in a KDF input. */
+export const KDF_SERVER_AT = 2 * X25519_KEY_BYTES;
+/** Length of a KDF input `S ‖ client_pub ‖ server_pub`. */
+export const KDF_INPUT_BYTES = 3 * X25519_KEY_BYTES;
+
 /**
  * Derive the symmetric key of one hop from an X25519 shared secret (onion-requests.md §2).
  * Internal fast path: arguments are trusted.
@@ -108,16 +123,29 @@ export async function deriveHopKeyFromShared(
   clientPublic: Uint8Array,
   serverPublic: Uint8Array,
 ): Promise<Uint8Array> {
-  if (encType === ENC_TYPE_AES_GCM) return await provider.hmacSha256(AES_GCM_KDF_KEY, shared);
-  const input = new Uint8Array(3 * X25519_KEY_BYTES);
-  input.set(shared, 0);
-  input.set(clientPublic, X25519_KEY_BYTES);
-  input.set(serverPublic, 2 * X25519_KEY_BYTES);
+  const input = new Uint8Array(KDF_INPUT_BYTES);
+  input.set(shared, KDF_SHARED_AT);
+  input.set(clientPublic, KDF_CLIENT_AT);
+  input.set(serverPublic, KDF_SERVER_AT);
+  const key = new Uint8Array(HOP_KEY_BYTES);
   try {
-    return await provider.blake2b(input, BLAKE2B_256_BYTES);
+    const pending = hopKeyInto(provider, encType, input, key);
+    if (pending !== undefined) await pending;
+    return key;
   } finally {
     wipe(input);
   }
+}
+
+/**
+ * Derive a hop key into `out` (32 bytes) from a KDF input laid out as `S ‖ client_pub ‖
+ * server_pub` (onion-requests.md §2): HMAC-SHA256("LOKI", S) for aes-gcm, BLAKE2b-256 of all 96
+ * bytes for xchacha20. Internal fast path: arguments are trusted; the caller wipes the input.
+ */
+export function hopKeyInto(provider: CryptoProvider, encType: EncType, input: Uint8Array, out: Uint8Array): Pending {
+  return encType === ENC_TYPE_AES_GCM
+    ? hmacSha256Into(provider, out, AES_GCM_KDF_KEY, input.subarray(KDF_SHARED_AT, KDF_CLIENT_AT))
+    : blake2bInto(provider, out, input.subarray(0, KDF_INPUT_BYTES));
 }
 
 /**
@@ -157,7 +185,24 @@ export async function deriveHopKey(encType: EncType, keys: HopKeys, options: Hop
 }
 
 /**
- * Seal `plaintext` under a hop key: `nonce ‖ ciphertext ‖ tag`. Internal fast path.
+ * Seal `plaintext` under a hop key into `out` (`plaintext.length + 16` bytes; `out` may start
+ * where `plaintext` starts). Internal fast path.
+ */
+export function sealInto(
+  provider: CryptoProvider,
+  encType: EncType,
+  out: Uint8Array,
+  key: Uint8Array,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+): Pending {
+  return encType === ENC_TYPE_AES_GCM
+    ? aesGcmSealInto(provider, out, key, nonce, plaintext)
+    : xchachaSealInto(provider, out, key, nonce, plaintext);
+}
+
+/**
+ * Seal `plaintext` under a hop key: `nonce ‖ ciphertext ‖ tag`, in one array. Internal fast path.
  */
 export async function sealWithKey(
   provider: CryptoProvider,
@@ -167,26 +212,37 @@ export async function sealWithKey(
   plaintext: Uint8Array,
 ): Promise<Uint8Array> {
   const nLen = nonceBytes(encType);
-  const nonce = rng ? rng.fill(new Uint8Array(nLen)) : provider.randomBytes(nLen);
-  const sealed = encType === ENC_TYPE_AES_GCM
-    ? await provider.aesGcmSeal(key, nonce, plaintext)
-    : await provider.xchachaSeal(key, nonce, plaintext);
-  const out = new Uint8Array(nLen + sealed.length);
-  out.set(nonce, 0);
-  out.set(sealed, nLen);
+  const out = new Uint8Array(nLen + plaintext.length + tagBytes(encType));
+  const nonce = out.subarray(0, nLen);
+  if (rng) fillFrom(rng, nonce);
+  else nonce.set(provider.randomBytes(nLen));
+  const pending = sealInto(provider, encType, out.subarray(nLen), key, nonce, plaintext);
+  if (pending !== undefined) await pending;
   return out;
 }
 
+/** Fill `bytes` from `rng`, also for an rng that returns a new array instead of filling in place. */
+export function fillFrom(rng: Rng, bytes: Uint8Array): void {
+  const filled = rng.fill(bytes);
+  if (filled !== bytes) bytes.set(filled);
+}
+
+/** `ONION_AUTH_FAILED` for a failed AEAD open. */
+function authFailed(cause: unknown): ProtocolError {
+  return new ProtocolError("ONION_AUTH_FAILED", "Cannot decrypt layer: authentication failed", { cause });
+}
+
 /**
- * Open `nonce ‖ ciphertext ‖ tag` under a hop key. Internal fast path.
- * Throws `ONION_AUTH_FAILED` for a short blob or failed authentication.
+ * Open `nonce ‖ ciphertext ‖ tag` under a hop key. Internal fast path: the plaintext itself for a
+ * synchronous provider, else a promise of it.
+ * Throws (or rejects with) `ONION_AUTH_FAILED` for a short blob or failed authentication.
  */
-export async function openWithKey(
+export function openWithKey(
   provider: CryptoProvider,
   encType: EncType,
   key: Uint8Array,
   blob: Uint8Array,
-): Promise<Uint8Array> {
+): MaybePromise<Uint8Array> {
   const nLen = nonceBytes(encType);
   if (blob.length < minBlobBytes(encType)) {
     throw new ProtocolError(
@@ -196,13 +252,19 @@ export async function openWithKey(
   }
   const nonce = blob.subarray(0, nLen);
   const sealed = blob.subarray(nLen);
+  let opened: MaybePromise<Uint8Array>;
   try {
-    return encType === ENC_TYPE_AES_GCM
-      ? await provider.aesGcmOpen(key, nonce, sealed)
-      : await provider.xchachaOpen(key, nonce, sealed);
+    opened = encType === ENC_TYPE_AES_GCM
+      ? provider.aesGcmOpen(key, nonce, sealed)
+      : provider.xchachaOpen(key, nonce, sealed);
   } catch (cause) {
-    throw new ProtocolError("ONION_AUTH_FAILED", "Cannot decrypt layer: authentication failed", { cause });
+    throw authFailed(cause);
   }
+  return opened instanceof Promise
+    ? opened.catch((cause) => {
+      throw authFailed(cause);
+    })
+    : opened;
 }
 
 /**

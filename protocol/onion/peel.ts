@@ -7,19 +7,41 @@
  * throws `ONION_INNER_INVALID` carrying the reply context, so the node can answer the encrypted
  * `Invalid json` of onion-requests.md §8.
  *
+ * The hot path (performance.md): one promise per peel and no `await` unless the provider answers
+ * with a promise; two allocations (the key buffer below, and the plaintext the AEAD returns); the
+ * canonical trailer and routing JSON are read straight from the bytes (`canonical_json.ts`, with
+ * the strict reader for anything else); a relay's next request body is built in place inside the
+ * decrypted layer.
+ *
  * @module
  */
 
-import { X25519_KEY_BYTES } from "../constants.ts";
-import { toHex, wipe } from "../bytes.ts";
+import { HOP_KEY_BYTES, LAYER_LENGTH_PREFIX_BYTES, X25519_KEY_BYTES } from "../constants.ts";
+import { wipe } from "../bytes.ts";
 import { isProtocolError, ProtocolError } from "../errors.ts";
 import type { CryptoProvider } from "../crypto/provider.ts";
 import { SecretKey } from "../crypto/secret_key.ts";
 import { defaultProvider } from "../crypto/default.ts";
-import { decodeLayer, encodeLayer } from "./codec.ts";
+import { x25519Into } from "../crypto/into.ts";
+import { decodeLayer, type Layer } from "./codec.ts";
 import type { EncType } from "./enc_type.ts";
-import { deriveHopKeyFromShared, minBlobBytes, openWithKey } from "./hop.ts";
-import { type InnerRouteOptions, isCanonicalX25519, parseInnerRoute, parseOuterTrailer } from "./routing.ts";
+import {
+  hopKeyInto,
+  KDF_CLIENT_AT,
+  KDF_INPUT_BYTES,
+  KDF_SERVER_AT,
+  KDF_SHARED_AT,
+  minBlobBytes,
+  openWithKey,
+} from "./hop.ts";
+import {
+  type InnerRoute,
+  type InnerRouteOptions,
+  isCanonicalX25519,
+  readInnerRouteInto,
+  readOuterTrailerInto,
+} from "./routing.ts";
+import { trailerLength, writeTrailer } from "./canonical_json.ts";
 import type { ReplyContext } from "./reply.ts";
 
 /** A node's X25519 key pair. */
@@ -46,11 +68,14 @@ export interface PeelRelay {
   ephemeralKey: Uint8Array;
   /** Cipher of the inner blob. */
   encType: EncType;
-  /** The inner blob for the next hop (forwarded unchanged). */
+  /** The inner blob for the next hop (forwarded unchanged); a view into `nextRequestBody`. */
   blob: Uint8Array;
   /** Hop number to send to the next node: ours + 1. */
   hopNo: number;
-  /** Exact bytes to POST to the next node's `/onion_req/v2`. */
+  /**
+   * Exact bytes to POST to the next node's `/onion_req/v2`. A view of the start of the decrypted
+   * layer, whose buffer is longer (`ephemeralKey`, then zeros): send the view, not its `.buffer`.
+   */
   nextRequestBody: Uint8Array;
   /** Key material to encrypt this node's own error replies. */
   reply: ReplyContext;
@@ -109,12 +134,14 @@ export interface ReceivedLayer {
 
 function checkNodeKeys(keys: NodeKeys): void {
   if (keys === null || typeof keys !== "object") throw new TypeError("Cannot peel onion: keys is not an object");
-  for (const name of ["x25519Secret", "x25519Public"] as const) {
-    const k = keys[name];
-    if (!(k instanceof Uint8Array)) throw new TypeError(`Cannot peel onion: ${name} is not a Uint8Array`);
-    if (k.length !== X25519_KEY_BYTES) {
-      throw new RangeError(`Cannot peel onion: ${name} is ${k.length} bytes, expected ${X25519_KEY_BYTES}`);
-    }
+  checkKey(keys.x25519Secret, "x25519Secret");
+  checkKey(keys.x25519Public, "x25519Public");
+}
+
+function checkKey(k: Uint8Array, name: string): void {
+  if (!(k instanceof Uint8Array)) throw new TypeError(`Cannot peel onion: ${name} is not a Uint8Array`);
+  if (k.length !== X25519_KEY_BYTES) {
+    throw new RangeError(`Cannot peel onion: ${name} is ${k.length} bytes, expected ${X25519_KEY_BYTES}`);
   }
 }
 
@@ -148,12 +175,8 @@ function checkNodeKeys(keys: NodeKeys): void {
  * if (r.kind !== "relay" || r.destination !== dest.ed25519) throw new Error("bad");
  * ```
  */
-export async function peelOnionLayer(body: Uint8Array, keys: NodeKeys, options: PeelOptions = {}): Promise<PeelResult> {
-  if (!(body instanceof Uint8Array)) throw new TypeError("Cannot peel onion: body is not a Uint8Array");
-  checkNodeKeys(keys);
-  const { blob, json } = decodeLayer(body, "onion");
-  const trailer = parseOuterTrailer(json, options);
-  return await peelReceived({ blob, ...trailer }, keys, options);
+export function peelOnionLayer(body: Uint8Array, keys: NodeKeys, options: PeelOptions = {}): Promise<PeelResult> {
+  return peel(body, undefined, keys, options);
 }
 
 /**
@@ -178,21 +201,62 @@ export async function peelOnionLayer(body: Uint8Array, keys: NodeKeys, options: 
  * if (!refused) throw new Error("short blob accepted");
  * ```
  */
-export async function peelReceived(
+export function peelReceived(
   layer: ReceivedLayer,
   keys: NodeKeys,
   options: PeelOptions = {},
 ): Promise<PeelResult> {
-  checkNodeKeys(keys);
-  const { blob, ephemeralKey, encType, hopNo } = layer;
+  return peel(undefined, layer, keys, options);
+}
+
+/**
+ * Layout of the per-peel key buffer: the xchacha20 KDF input `S ‖ E ‖ R` (shared secret, the
+ * sender's ephemeral key, this node's public key; hop.ts), then the layer key K, which the reply's
+ * SecretKey wraps as a view. Once S is wiped the buffer holds only public keys and K; its S slot
+ * then briefly holds the next hop's key while the routing JSON is read.
+ */
+const SHARED_AT = KDF_SHARED_AT;
+const EPHEMERAL_AT = KDF_CLIENT_AT;
+const NODE_PUBLIC_AT = KDF_SERVER_AT;
+const KEY_AT = KDF_INPUT_BYTES;
+const WORK_BYTES = KEY_AT + HOP_KEY_BYTES;
+
+/**
+ * Both entry points: `body` from {@link peelOnionLayer}, or `layer` from {@link peelReceived}.
+ * One async function, so a peel allocates one promise; the provider is awaited only when it
+ * answers with a promise (sodium answers synchronously at onion sizes).
+ */
+async function peel(
+  body: Uint8Array | undefined,
+  layer: ReceivedLayer | undefined,
+  keys: NodeKeys,
+  options: PeelOptions,
+): Promise<PeelResult> {
+  const work = new Uint8Array(WORK_BYTES);
+  const ephemeralKey = work.subarray(EPHEMERAL_AT, NODE_PUBLIC_AT);
+  let blob: Uint8Array, encType: EncType, hopNo: number;
+  if (layer === undefined) {
+    if (!(body instanceof Uint8Array)) throw new TypeError("Cannot peel onion: body is not a Uint8Array");
+    checkNodeKeys(keys);
+    const outer = decodeLayer(body, "onion");
+    ({ encType, hopNo } = readOuterTrailerInto(outer.json, options, ephemeralKey));
+    blob = outer.blob;
+  } else {
+    checkNodeKeys(keys);
+    ({ blob, encType, hopNo } = layer);
+  }
   if (blob.length < minBlobBytes(encType)) {
     throw new ProtocolError(
       "ONION_AUTH_FAILED",
       `Cannot peel onion: blob is ${blob.length} bytes, ${encType} needs at least ${minBlobBytes(encType)}`,
     );
   }
-  if (!(ephemeralKey instanceof Uint8Array) || ephemeralKey.length !== X25519_KEY_BYTES) {
-    throw new ProtocolError("ONION_KEY", `Cannot peel onion: ephemeral key is not ${X25519_KEY_BYTES} bytes`);
+  if (layer !== undefined) {
+    const received = layer.ephemeralKey;
+    if (!(received instanceof Uint8Array) || received.length !== X25519_KEY_BYTES) {
+      throw new ProtocolError("ONION_KEY", `Cannot peel onion: ephemeral key is not ${X25519_KEY_BYTES} bytes`);
+    }
+    ephemeralKey.set(received);
   }
   if (!isCanonicalX25519(ephemeralKey)) {
     // Same answer as a low-order key: the layer cannot be authenticated (hardening.md §3).
@@ -200,29 +264,39 @@ export async function peelReceived(
   }
   const provider = options.provider ?? await defaultProvider();
 
-  let shared: Uint8Array;
+  const shared = work.subarray(SHARED_AT, EPHEMERAL_AT);
+  const key = work.subarray(KEY_AT, WORK_BYTES);
+  let plaintext: Uint8Array;
   try {
-    shared = await provider.x25519(keys.x25519Secret, ephemeralKey);
-  } catch (cause) {
-    if (isProtocolError(cause)) {
-      throw new ProtocolError("ONION_AUTH_FAILED", "Cannot peel onion: key agreement failed", { cause });
+    try {
+      try {
+        const agreeing = x25519Into(provider, shared, keys.x25519Secret, ephemeralKey);
+        if (agreeing !== undefined) await agreeing;
+      } catch (cause) {
+        if (isProtocolError(cause)) {
+          throw new ProtocolError("ONION_AUTH_FAILED", "Cannot peel onion: key agreement failed", { cause });
+        }
+        throw cause;
+      }
+      work.set(keys.x25519Public, NODE_PUBLIC_AT);
+      const deriving = hopKeyInto(provider, encType, work, key);
+      if (deriving !== undefined) await deriving;
+    } finally {
+      wipe(shared);
     }
-    throw cause;
+    const opened = openWithKey(provider, encType, key, blob);
+    plaintext = opened instanceof Promise ? await opened : opened;
+  } catch (err) {
+    wipe(key);
+    throw err;
   }
-  let key: Uint8Array;
-  try {
-    key = await deriveHopKeyFromShared(provider, encType, shared, ephemeralKey, keys.x25519Public);
-  } finally {
-    wipe(shared);
-  }
-  const plaintext = await openWithKey(provider, encType, key, blob);
   const replyKey = new SecretKey(key);
 
-  let inner;
-  let route;
+  let inner: Layer;
+  let route: InnerRoute;
   try {
     inner = decodeLayer(plaintext, "inner layer");
-    route = parseInnerRoute(inner.json, options);
+    route = readInnerRouteInto(inner.json, options, shared);
   } catch (cause) {
     if (!isProtocolError(cause)) throw cause;
     const reply: ReplyContext = { encType, key: replyKey, json: false, base64: true };
@@ -255,19 +329,54 @@ export async function peelReceived(
       };
     case "relay": {
       const nextHopNo = hopNo + 1;
-      const trailer = `{"enc_type":"${route.encType}","ephemeral_key":"${
-        toHex(route.ephemeralKey)
-      }","hop_no":${nextHopNo}}`;
+      const next = relayInPlace(plaintext, inner.blob.length, route.encType, route.ephemeralKey, nextHopNo);
+      wipe(shared);
       return {
         kind: "relay",
         destination: route.destination,
-        ephemeralKey: route.ephemeralKey,
+        ephemeralKey: next.ephemeralKey,
         encType: route.encType,
         blob: inner.blob,
         hopNo: nextHopNo,
-        nextRequestBody: encodeLayer(inner.blob, trailer),
+        nextRequestBody: next.body,
         reply: { encType, key: replyKey, json: false, base64: true },
       };
     }
   }
+}
+
+/**
+ * The next hop's request body `u32le N ‖ blob ‖ trailer` (onion-requests.md §5) and its ephemeral
+ * key, made in place from the decrypted layer `u32le N ‖ blob ‖ routing JSON`: the trailer is
+ * written over the routing JSON, so the prefix and the blob are already where the body needs them
+ * and nothing is copied; the next key (public: the trailer carries it in hex) goes right after the
+ * trailer, the rest of the old routing JSON is zeroed, and both results are views of the layer.
+ *
+ * Both always fit. The trailer is at most 119 bytes,
+ * `{"enc_type":"xchacha20","ephemeral_key":"<64 digits>","hop_no":16}` (hop_no ≤ 15 + 1), so
+ * with the 32-byte key at most 151 bytes. A routing JSON read as a relay holds the keys
+ * `destination` and `ephemeral_key`, each with a string of exactly 64 hex digits (routing.ts), so
+ * it is at least 165 bytes, `{"destination":"<64>","ephemeral_key":"<64>"}`; more keys,
+ * whitespace and escapes only make it longer (peel_test.ts checks both numbers). The copy below is
+ * a guard for a future, looser reader, never taken today.
+ */
+function relayInPlace(
+  plaintext: Uint8Array,
+  blobLength: number,
+  encType: EncType,
+  ephemeralKey: Uint8Array,
+  hopNo: number,
+): { body: Uint8Array; ephemeralKey: Uint8Array } {
+  const jsonAt = LAYER_LENGTH_PREFIX_BYTES + blobLength;
+  const end = jsonAt + trailerLength(encType, hopNo);
+  const keyEnd = end + X25519_KEY_BYTES;
+  let out = plaintext;
+  if (keyEnd > plaintext.length) {
+    out = new Uint8Array(keyEnd);
+    out.set(plaintext.subarray(0, jsonAt));
+  }
+  writeTrailer(out, jsonAt, encType, ephemeralKey, hopNo);
+  out.set(ephemeralKey, end);
+  out.fill(0, keyEnd);
+  return { body: out.subarray(0, end), ephemeralKey: out.subarray(end, keyEnd) };
 }

@@ -5,8 +5,10 @@ import { allProviders } from "../crypto/default.ts";
 import { HAVE_VECTORS, loadVectors, reportCases, SKIP_REASON } from "../_testing/vectors.ts";
 import { decodeLayer, encodeLayer } from "./codec.ts";
 import { hopDecrypt, hopEncrypt } from "./hop.ts";
-import { parseOuterTrailer } from "./routing.ts";
-import { peelOnionLayer } from "./peel.ts";
+import { parseInnerRoute, parseOuterTrailer } from "./routing.ts";
+import { peelOnionLayer, peelReceived } from "./peel.ts";
+import { trailerLength } from "./canonical_json.ts";
+import { MAX_HOP_NO } from "../constants.ts";
 import { decryptOnionReply, encryptOnionReply, type ReplyContext, sealReply } from "./reply.ts";
 import { SecretKey } from "../crypto/secret_key.ts";
 import { deriveHopKey } from "./hop.ts";
@@ -171,4 +173,75 @@ Deno.test("peelOnionLayer() never prints key material in its results", async () 
   const r = await peelOnionLayer(await layerTo(encodeLayer(utf8("p"), `{"headers":""}`)), nodeKeys, { provider });
   assert.ok(r.reply.key instanceof SecretKey);
   assert.ok(!JSON.stringify(r).includes(toHex(r.reply.key.bytes()).slice(0, 16)));
+});
+
+Deno.test("peelOnionLayer() writes the next trailer in place for canonical and non-canonical routing JSON alike", async () => {
+  const next = new Uint8Array(32).fill(9);
+  const nextBlob = new Uint8Array(77).fill(5);
+  const dest = "Ab".repeat(32);
+  const routes = [
+    // canonical (fast path), then variants only the strict reader takes
+    `{"destination":"${dest.toLowerCase()}","enc_type":"aes-gcm","ephemeral_key":"${toHex(next)}"}`,
+    `{"destination":"${dest}","enc_type":"aes-gcm","ephemeral_key":"${toHex(next).toUpperCase()}"}`,
+    ` { "ephemeral_key" : "${toHex(next)}", "destination" : "${dest}", "enc_type" : "gcm", "x" : [1] } `,
+    // the shortest text a relay can be: enc_type absent means aes-gcm
+    `{"destination":"${dest}","ephemeral_key":"${toHex(next)}"}`,
+  ];
+  for (const p of providers) {
+    for (const route of routes) {
+      for (const hopNo of [0, 7, 15]) {
+        const body = await layerTo(encodeLayer(nextBlob, route), "xchacha20", `,"hop_no":${hopNo}`);
+        const r = await peelOnionLayer(body, nodeKeys, { provider: p });
+        assert.equal(r.kind, "relay");
+        if (r.kind !== "relay") return;
+        const trailer = `{"enc_type":"aes-gcm","ephemeral_key":"${toHex(next)}","hop_no":${hopNo + 1}}`;
+        assert.equal(toHex(r.nextRequestBody), toHex(encodeLayer(nextBlob, trailer)), `${p.name} ${route}`);
+        assert.equal(r.destination, dest.toLowerCase());
+        assert.equal(toHex(r.ephemeralKey), toHex(next));
+        assert.equal(toHex(r.blob), toHex(nextBlob));
+        // The body is a view; past it the layer's buffer holds only the (public) next key and zeros.
+        const whole = new Uint8Array(r.nextRequestBody.buffer, r.nextRequestBody.byteOffset);
+        const rest = whole.subarray(r.nextRequestBody.length);
+        assert.ok(rest.length >= 32);
+        assert.equal(toHex(rest.subarray(0, 32)), toHex(next));
+        assert.ok(rest.subarray(32).every((b) => b === 0));
+      }
+    }
+  }
+});
+
+Deno.test("peelOnionLayer() in-place relay: the longest next trailer plus key fits in the shortest relay routing JSON", () => {
+  // The bound relayInPlace (peel.ts) relies on, with the numbers its comment states.
+  const shortest = `{"destination":"${"a".repeat(64)}","ephemeral_key":"${"09".repeat(32)}"}`;
+  assert.equal(utf8(shortest).length, 165);
+  assert.equal(parseInnerRoute(utf8(shortest)).kind, "relay");
+  assert.equal(trailerLength("xchacha20", MAX_HOP_NO + 1), 119);
+  assert.ok(trailerLength("xchacha20", MAX_HOP_NO + 1) + 32 <= 165);
+  // Removing any byte of the shortest text breaks it: nothing shorter reads as a relay.
+  for (let i = 0; i < shortest.length; i++) {
+    const cut = utf8(shortest.slice(0, i) + shortest.slice(i + 1));
+    assert.throws(() => parseInnerRoute(cut), (e) => isProtocolError(e, "ONION_INNER_INVALID"));
+  }
+});
+
+Deno.test("peelReceived() takes the layer's parts and gives the same result as peelOnionLayer()", async () => {
+  const body = await layerTo(
+    encodeLayer(
+      new Uint8Array(50).fill(1),
+      `{"destination":"${"cd".repeat(32)}","ephemeral_key":"${"09".repeat(32)}"}`,
+    ),
+  );
+  const a = await peelOnionLayer(body.slice(), nodeKeys, { provider });
+  const { blob, json } = decodeLayer(body);
+  const t = parseOuterTrailer(json);
+  const b = await peelReceived({ blob, ephemeralKey: t.ephemeralKey, encType: t.encType, hopNo: t.hopNo }, nodeKeys, {
+    provider,
+  });
+  assert.ok(a.kind === "relay" && b.kind === "relay");
+  assert.equal(toHex(a.nextRequestBody), toHex(b.nextRequestBody));
+  assert.equal(toHex(a.reply.key.bytes()), toHex(b.reply.key.bytes()));
+  await assert.rejects(
+    peelReceived({ blob, ephemeralKey: new Uint8Array(31), encType: "xchacha20", hopNo: 0 }, nodeKeys, { provider }),
+    (e) => isProtocolError(e, "ONION_KEY"),
+  );
 });

@@ -20,6 +20,7 @@ import { fromHex, fromUtf8, isHex } from "../bytes.ts";
 import { isProtocolError, ProtocolError, type ProtocolErrorCode } from "../errors.ts";
 import { type EncType, parseEncType } from "./enc_type.ts";
 import { parseStrictJson } from "./strict_json.ts";
+import { readCanonicalRoute, readCanonicalTrailer } from "./canonical_json.ts";
 
 /** The outer trailer of a received layer. */
 export interface OuterTrailer {
@@ -75,6 +76,9 @@ function readKeyHex(value: unknown, code: ProtocolErrorCode, what: string, field
  * object without duplicate keys; `ephemeral_key` 64 hex digits; `enc_type` known (CBC refused);
  * `hop_no` an integer ≤ 15 (negatives clamped to 0). Unknown keys are ignored.
  *
+ * The canonical trailer (`canonical_json.ts`) is read straight from the bytes; any other text goes
+ * to {@link parseOuterTrailerStrict}, which gives the same answer for the canonical one.
+ *
  * @param json the trailer bytes
  * @param limits size limit
  * @returns the checked trailer
@@ -88,6 +92,55 @@ function readKeyHex(value: unknown, code: ProtocolErrorCode, what: string, field
  * ```
  */
 export function parseOuterTrailer(json: Uint8Array, limits: RoutingLimits = {}): OuterTrailer {
+  const ephemeralKey = new Uint8Array(X25519_KEY_BYTES);
+  const { encType, hopNo } = readOuterTrailerInto(json, limits, ephemeralKey);
+  return { ephemeralKey, encType, hopNo };
+}
+
+/**
+ * {@link parseOuterTrailer} writing the key into the caller's array (the peeler's key buffer).
+ *
+ * @param json the trailer bytes
+ * @param limits size limit
+ * @param keyOut 32-byte destination of `ephemeral_key`
+ * @returns cipher and hop number
+ * @throws {ProtocolError} as {@link parseOuterTrailer}
+ * @example
+ * ```ts
+ * import { readOuterTrailerInto } from "./routing.ts";
+ * const key = new Uint8Array(32);
+ * const t = readOuterTrailerInto(new TextEncoder().encode(`{"enc_type":"xchacha20","ephemeral_key":"${"01".repeat(32)}"}`), {}, key);
+ * if (t.encType !== "xchacha20" || t.hopNo !== 0 || key[31] !== 1) throw new Error("bad");
+ * ```
+ */
+export function readOuterTrailerInto(
+  json: Uint8Array,
+  limits: RoutingLimits,
+  keyOut: Uint8Array,
+): { encType: EncType; hopNo: number } {
+  const fast = readCanonicalTrailer(json, limits.maxOuterTrailerBytes ?? MAX_OUTER_TRAILER_BYTES, keyOut);
+  if (fast !== undefined) return fast;
+  const strict = parseOuterTrailerStrict(json, limits);
+  keyOut.set(strict.ephemeralKey);
+  return { encType: strict.encType, hopNo: strict.hopNo };
+}
+
+/**
+ * {@link parseOuterTrailer} through the strict JSON reader alone, for any text: the reference the
+ * canonical fast path is checked against.
+ *
+ * @param json the trailer bytes
+ * @param limits size limit
+ * @returns the checked trailer
+ * @throws {ProtocolError} as {@link parseOuterTrailer}
+ * @example
+ * ```ts
+ * import { parseOuterTrailerStrict } from "./routing.ts";
+ * const t = parseOuterTrailerStrict(new TextEncoder().encode(`{ "ephemeral_key": "${"ab".repeat(32)}", "enc_type": "gcm" }`));
+ * if (t.encType !== "aes-gcm" || t.hopNo !== 0) throw new Error("bad");
+ * ```
+ */
+export function parseOuterTrailerStrict(json: Uint8Array, limits: RoutingLimits = {}): OuterTrailer {
   const what = "onion trailer";
   const obj = readJsonObject(
     json,
@@ -164,6 +217,9 @@ function requiredString(obj: Record<string, unknown>, field: string): string {
  * server; else → relay to the next node (`destination`, `ephemeral_key`, optional `enc_type`).
  * ≤ 8 KiB, depth ≤ 3, no duplicate keys, known keys typed (hardening.md §1).
  *
+ * The canonical deliver and relay texts (`canonical_json.ts`) are read straight from the bytes;
+ * any other text goes to {@link parseInnerRouteStrict}, which gives the same answer for those.
+ *
  * @param json the routing JSON bytes
  * @param options limits and the ambiguity policy
  * @returns the route
@@ -177,6 +233,50 @@ function requiredString(obj: Record<string, unknown>, field: string): string {
  * ```
  */
 export function parseInnerRoute(json: Uint8Array, options: InnerRouteOptions = {}): InnerRoute {
+  return readInnerRouteInto(json, options, new Uint8Array(X25519_KEY_BYTES));
+}
+
+/**
+ * {@link parseInnerRoute} decoding a canonical relay's key into the caller's array (a relay
+ * result's `ephemeralKey` is then `keyOut`; for other texts it is a fresh array).
+ *
+ * @param json the routing JSON bytes
+ * @param options limits and the ambiguity policy
+ * @param keyOut 32-byte destination of a canonical relay's `ephemeral_key`
+ * @returns the route
+ * @throws {ProtocolError} as {@link parseInnerRoute}
+ * @example
+ * ```ts
+ * import { readInnerRouteInto } from "./routing.ts";
+ * const key = new Uint8Array(32);
+ * const json = `{"destination":"${"ab".repeat(32)}","enc_type":"xchacha20","ephemeral_key":"${"09".repeat(32)}"}`;
+ * const r = readInnerRouteInto(new TextEncoder().encode(json), {}, key);
+ * if (r.kind !== "relay" || r.ephemeralKey !== key || key[0] !== 9) throw new Error("bad");
+ * ```
+ */
+export function readInnerRouteInto(json: Uint8Array, options: InnerRouteOptions, keyOut: Uint8Array): InnerRoute {
+  const fast = readCanonicalRoute(json, options.maxInnerJsonBytes ?? MAX_INNER_JSON_BYTES, keyOut);
+  // A canonical text names one action, so rejectAmbiguous cannot apply; the key check is shared.
+  if (fast !== undefined && (fast.kind === "deliver" || isCanonicalX25519(fast.ephemeralKey))) return fast;
+  return parseInnerRouteStrict(json, options);
+}
+
+/**
+ * {@link parseInnerRoute} through the strict JSON reader alone, for any text: the reference the
+ * canonical fast path is checked against.
+ *
+ * @param json the routing JSON bytes
+ * @param options limits and the ambiguity policy
+ * @returns the route
+ * @throws {ProtocolError} as {@link parseInnerRoute}
+ * @example
+ * ```ts
+ * import { parseInnerRouteStrict } from "./routing.ts";
+ * const r = parseInnerRouteStrict(new TextEncoder().encode('{ "headers": "" }'));
+ * if (r.kind !== "deliver" || r.json || !r.base64) throw new Error("bad");
+ * ```
+ */
+export function parseInnerRouteStrict(json: Uint8Array, options: InnerRouteOptions = {}): InnerRoute {
   const obj = readJsonObject(
     json,
     options.maxInnerJsonBytes ?? MAX_INNER_JSON_BYTES,
