@@ -24,6 +24,7 @@ import {
   type GatewayProcess,
   type PreparedNode,
   prepareNode,
+  readFirstLine,
   startGateway,
   stopAll,
 } from "./_testing/processes.ts";
@@ -51,20 +52,7 @@ async function startEcho(): Promise<{ child: Deno.ChildProcess; port: number; x2
     stderr: "null",
     stdin: "null",
   }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = "";
-  const timer = setTimeout(() => reader.cancel("timed out"), REQUEST_TIMEOUT_MS);
-  try {
-    while (!buffered.includes("\n") && buffered.length < 4096) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      buffered += value;
-    }
-  } finally {
-    clearTimeout(timer);
-    await reader.cancel().catch(() => {});
-  }
-  const line = JSON.parse(buffered.split("\n")[0]);
+  const line = JSON.parse(await readFirstLine(child.stdout, REQUEST_TIMEOUT_MS));
   return { child, port: line.port, x25519: line.x25519 };
 }
 

@@ -318,3 +318,27 @@ export function readRss(pid: number): { rss: number; peak: number } | undefined 
   const peak = field("VmHWM");
   return Number.isFinite(rss) ? { rss, peak: Number.isFinite(peak) ? peak : rss } : undefined;
 }
+
+/**
+ * The first line a child process prints, read within a time bound (at most 4 KiB).
+ *
+ * @param stream the child's stdout
+ * @param timeoutMs bound on the wait
+ * @returns the first line, without its newline ("" when nothing came)
+ */
+export async function readFirstLine(stream: ReadableStream<Uint8Array>, timeoutMs: number): Promise<string> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  const timer = setTimeout(() => reader.cancel("timed out"), timeoutMs);
+  try {
+    while (!buffered.includes("\n") && buffered.length < 4096) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      buffered += value;
+    }
+  } finally {
+    clearTimeout(timer);
+    await reader.cancel().catch(() => {});
+  }
+  return buffered.split("\n")[0];
+}

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { buildOnionRequest, decryptOnionReply, encodeV4Request, fromHex, peelOnionLayer, toHex } from "../../mod.ts";
 import { nextRng, provider, SELF, text } from "../_testing/fixtures.ts";
+import { readFirstLine } from "../_testing/processes.ts";
 import { HELLO_BODY } from "./echo_server.ts";
 
 const SCRIPT = new URL("./serve_echo.ts", import.meta.url).pathname;
@@ -15,22 +16,6 @@ const SEED = "15".repeat(32);
 const START_TIMEOUT_MS = 30_000;
 
 /** Read the first stdout line, bounded in bytes and time. */
-async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = "";
-  const timer = setTimeout(() => reader.cancel("timed out"), START_TIMEOUT_MS);
-  try {
-    while (!buffered.includes("\n") && buffered.length < 4096) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      buffered += value;
-    }
-  } finally {
-    clearTimeout(timer);
-    await reader.cancel().catch(() => {});
-  }
-  return buffered.split("\n")[0];
-}
 
 Deno.test("serve_echo.ts prints its port and key, answers an onion request over a socket, and stops on SIGTERM", async () => {
   const child = new Deno.Command(Deno.execPath(), {
@@ -40,7 +25,7 @@ Deno.test("serve_echo.ts prints its port and key, answers an onion request over 
     stdin: "null",
   }).spawn();
   try {
-    const line = JSON.parse(await firstLine(child.stdout));
+    const line = JSON.parse(await readFirstLine(child.stdout, START_TIMEOUT_MS));
     assert.equal(line.event, "listening");
     assert.equal(line.hostname, "127.0.0.1");
     assert.ok(Number.isInteger(line.port) && line.port > 0);

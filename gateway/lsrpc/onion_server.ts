@@ -34,6 +34,7 @@ import {
 import { toWireError } from "../middleware/error_handler.ts";
 import { BODY_TOO_LARGE, INVALID_CONTENT_LENGTH } from "../responses.ts";
 import { checkServerKeys, type OpenedServerLayer, openServerLayer } from "./server_layer.ts";
+import { readStreamCapped } from "../net/read_capped.ts";
 
 /** The v4 endpoint (onion-requests.md §7). */
 export const LSRPC_V4_PATH = "/oxen/v4/lsrpc";
@@ -110,26 +111,8 @@ async function readBody(request: Request, max: number): Promise<Uint8Array | Res
     if (Number(declared) > max) return new Response(BODY_TOO_LARGE, plain(413));
   }
   if (request.body === null) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > max) {
-      await reader.cancel().catch(() => {});
-      return new Response(BODY_TOO_LARGE, plain(413));
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
+  const whole = await readStreamCapped(request.body, max);
+  return whole ?? new Response(BODY_TOO_LARGE, plain(413));
 }
 
 function plain(status: number): ResponseInit {

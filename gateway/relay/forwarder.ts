@@ -11,6 +11,7 @@
  */
 
 import type { NodeRecord } from "../directory.ts";
+import { readStreamCapped } from "../net/read_capped.ts";
 
 /** The next hop's answer, passed back unchanged. */
 export interface ForwardResult {
@@ -126,27 +127,9 @@ async function readCapped(response: Response, max: number): Promise<Uint8Array> 
     if (whole.length > max) throw new ForwardError("bad_response");
     return whole;
   }
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > max) {
-      await reader.cancel().catch(() => {});
-      throw new ForwardError("bad_response");
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
+  const whole = await readStreamCapped(response.body, max);
+  if (whole === undefined) throw new ForwardError("bad_response");
+  return whole;
 }
 
 /**
