@@ -104,3 +104,6 @@ export {
   type ServerRequest,
   type ServerResponse,
 } from "./onion/v4.ts";
+export { swarmFor, swarmSpacePosition } from "./swarm/swarm_space.ts";
+export { MersenneTwister64, type U64Source, uniformDistributionPortable } from "./swarm/mt19937_64.ts";
+export { MAX_SWARM_ID, newSwarmId } from "./swarm/new_swarm_id.ts";
