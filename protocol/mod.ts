@@ -107,3 +107,23 @@ export {
 export { swarmFor, swarmSpacePosition } from "./swarm/swarm_space.ts";
 export { MersenneTwister64, type U64Source, uniformDistributionPortable } from "./swarm/mt19937_64.ts";
 export { MAX_SWARM_ID, newSwarmId } from "./swarm/new_swarm_id.ts";
+export * from "./storage/namespace.ts";
+export {
+  ACCOUNT_ID_BYTES,
+  MESSAGE_HASH_CHARS,
+  messageHash,
+  messageHashInput,
+  type MessageHashOptions,
+} from "./storage/message_hash.ts";
+export {
+  MONITOR_NAMESPACE_SEPARATOR,
+  MONITOR_SIGNATURE_PREFIX,
+  type NamespaceOrAll,
+  requestSigningBytes,
+  responseSigningBytes,
+  type SignedRequest,
+  type SignedResponse,
+  SUBACCOUNT_TOKEN_BYTES,
+  type VerifyOptions,
+  verifySignature,
+} from "./storage/signatures.ts";
