@@ -21,20 +21,10 @@
 
 import process from "node:process";
 import type { Context } from "hono";
-import { createApp } from "../app.ts";
-import { bootstrapDeps, chooseProvider, listeningFields } from "../bootstrap.ts";
-import { HttpServerRelay, serverRelayOptions } from "../relay/http_server_relay.ts";
+import { listeningFields } from "../bootstrap.ts";
 import { bunIdleTimeoutSeconds } from "../server_limits.ts";
 import type { GatewayEnv } from "../context.ts";
-import { createJsonLogger } from "../logger.ts";
-import {
-  EXIT_CONFIG,
-  loadOrCreateKeyFile,
-  readDirectoryFile,
-  readProcessConfig,
-  startupErrorLine,
-  usage,
-} from "./process.ts";
+import { EXIT_CONFIG, readProcessConfig, startProcessApp, startupErrorLine, usage } from "./process.ts";
 
 /** The part of Bun's server this entry point uses (Deno has no Bun types). */
 interface BunServer {
@@ -69,21 +59,7 @@ async function main(): Promise<void> {
   }
   const bun = (globalThis as unknown as { Bun?: BunGlobal }).Bun;
   if (bun === undefined) throw new Error("Cannot start gateway: bun.ts runs on Bun only");
-  const clock = { now: () => performance.timeOrigin + performance.now() };
-  const logger = createJsonLogger((line) => console.log(line), { minLevel: config.logLevel, now: clock.now });
-  const provider = await chooseProvider(config);
-  const nodeKeys = await loadOrCreateKeyFile(config.keyFile, provider, logger);
-  const directory = await readDirectoryFile(config.directoryFile);
-  const deps = await bootstrapDeps(config, {
-    serverRelay: new HttpServerRelay(serverRelayOptions(config)),
-    nodeKeys,
-    directory,
-    provider,
-    clock,
-    logger,
-    clientAddress: bunClientAddress,
-  });
-  const app = createApp(deps);
+  const { deps, app, logger } = await startProcessApp(config, bunClientAddress);
 
   const server = bun.serve({
     hostname: config.hostname,

@@ -22,20 +22,10 @@ import type { IncomingMessage } from "node:http";
 import process from "node:process";
 import { serve } from "@hono/node-server";
 import type { Context } from "hono";
-import { createApp } from "../app.ts";
-import { bootstrapDeps, chooseProvider, listeningFields } from "../bootstrap.ts";
-import { HttpServerRelay, serverRelayOptions } from "../relay/http_server_relay.ts";
+import { listeningFields } from "../bootstrap.ts";
 import { limitConnectionsPerClient, nodeHttpLimits } from "../server_limits.ts";
 import type { GatewayEnv } from "../context.ts";
-import { createJsonLogger } from "../logger.ts";
-import {
-  EXIT_CONFIG,
-  loadOrCreateKeyFile,
-  readDirectoryFile,
-  readProcessConfig,
-  startupErrorLine,
-  usage,
-} from "./process.ts";
+import { EXIT_CONFIG, readProcessConfig, startProcessApp, startupErrorLine, usage } from "./process.ts";
 
 /** The peer address @hono/node-server passes in Hono's `env` (`incoming.socket.remoteAddress`). */
 function nodeClientAddress(c: Context<GatewayEnv>): string | undefined {
@@ -48,21 +38,7 @@ async function main(): Promise<void> {
     console.log(usage("node .allium/build/node.mjs"));
     return;
   }
-  const clock = { now: () => performance.timeOrigin + performance.now() };
-  const logger = createJsonLogger((line) => console.log(line), { minLevel: config.logLevel, now: clock.now });
-  const provider = await chooseProvider(config);
-  const nodeKeys = await loadOrCreateKeyFile(config.keyFile, provider, logger);
-  const directory = await readDirectoryFile(config.directoryFile);
-  const deps = await bootstrapDeps(config, {
-    serverRelay: new HttpServerRelay(serverRelayOptions(config)),
-    nodeKeys,
-    directory,
-    provider,
-    clock,
-    logger,
-    clientAddress: nodeClientAddress,
-  });
-  const app = createApp(deps);
+  const { deps, app, logger } = await startProcessApp(config, nodeClientAddress);
 
   const server = serve(
     { fetch: app.fetch, hostname: config.hostname, port: config.port, serverOptions: nodeHttpLimits(config) },

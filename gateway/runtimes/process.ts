@@ -10,10 +10,16 @@
 import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
+import type { Context, Hono } from "hono";
 import type { CryptoProvider } from "../../mod.ts";
+import { createApp } from "../app.ts";
+import { bootstrapDeps, chooseProvider } from "../bootstrap.ts";
 import { type Config, configFlagNames, configHelp, parseConfig } from "../config.ts";
-import type { Logger } from "../logger.ts";
+import type { GatewayEnv } from "../context.ts";
+import type { Deps } from "../deps.ts";
+import { createJsonLogger, type Logger } from "../logger.ts";
 import { formatNodeKeyFile, type NodeIdentityKeys, parseNodeKeyFile } from "../node_keys.ts";
+import { HttpServerRelay, serverRelayOptions } from "../relay/http_server_relay.ts";
 
 /** Permission bits that must be clear on the key file: nothing for group or others. */
 const KEY_FILE_FORBIDDEN_MODE = 0o077;
@@ -153,4 +159,43 @@ export async function readDirectoryFile(path: string | undefined): Promise<strin
  */
 export function startupErrorLine(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/** What {@link startProcessApp} builds. */
+export interface ProcessApp {
+  /** The dependencies the app was built from. */
+  deps: Deps;
+  /** The gateway app. */
+  app: Hono<GatewayEnv>;
+  /** The JSON logger on stdout. */
+  logger: Logger;
+}
+
+/**
+ * The start-up both node.ts and bun.ts run: clock, JSON logger, provider, key file, directory
+ * file, the SSRF-checked server relay, then `createApp`. Only serving differs per runtime.
+ *
+ * @param config the parsed settings
+ * @param clientAddress how this runtime's server tells Hono the peer address
+ * @returns the deps, the app and the logger
+ */
+export async function startProcessApp(
+  config: Config,
+  clientAddress: (c: Context<GatewayEnv>) => string | undefined,
+): Promise<ProcessApp> {
+  const clock = { now: () => performance.timeOrigin + performance.now() };
+  const logger = createJsonLogger((line) => console.log(line), { minLevel: config.logLevel, now: clock.now });
+  const provider = await chooseProvider(config);
+  const nodeKeys = await loadOrCreateKeyFile(config.keyFile, provider, logger);
+  const directory = await readDirectoryFile(config.directoryFile);
+  const deps = await bootstrapDeps(config, {
+    serverRelay: new HttpServerRelay(serverRelayOptions(config)),
+    nodeKeys,
+    directory,
+    provider,
+    clock,
+    logger,
+    clientAddress,
+  });
+  return { deps, app: createApp(deps), logger };
 }
