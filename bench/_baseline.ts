@@ -26,6 +26,15 @@
 
 import { createCipheriv, createDecipheriv, createHmac } from "node:crypto";
 import sodiumModule from "sodium-native";
+import {
+  AES_GCM_IV_BYTES,
+  AES_GCM_KDF_KEY,
+  AES_GCM_TAG_BYTES,
+  HOP_KEY_BYTES,
+  X25519_KEY_BYTES,
+  XCHACHA_NONCE_BYTES,
+  XCHACHA_TAG_BYTES,
+} from "../protocol/constants.ts";
 import { measureInterleaved, type Op, type Timing } from "./_harness.ts";
 
 /** The part of sodium-native the baseline calls (the package ships no types). */
@@ -78,27 +87,21 @@ export interface HmacCalibration {
   opsPerSec: Record<HmacImpl, number>;
 }
 
-const X25519_BYTES = 32;
-const KEY_BYTES = 32;
-const GCM_IV_BYTES = 12;
-const GCM_TAG_BYTES = 16;
-const XCHACHA_NONCE_BYTES = 24;
-const POLY1305_TAG_BYTES = 16;
 const SHA256_BLOCK_BYTES = 64;
 const HMAC_IPAD = 0x36;
 const HMAC_OPAD = 0x5c;
 /** The HMAC key of the aes-gcm hop KDF (onion-requests.md §2). */
-const LOKI = new TextEncoder().encode("LOKI");
+const LOKI = new Uint8Array(AES_GCM_KDF_KEY);
 const NODE_GCM = "aes-256-gcm";
 
 /** Nonce length of a cipher. */
 export function nonceLength(cipher: Cipher): number {
-  return cipher === "aes-gcm" ? GCM_IV_BYTES : XCHACHA_NONCE_BYTES;
+  return cipher === "aes-gcm" ? AES_GCM_IV_BYTES : XCHACHA_NONCE_BYTES;
 }
 
 /** Tag length of a cipher. */
 export function tagLength(cipher: Cipher): number {
-  return cipher === "aes-gcm" ? GCM_TAG_BYTES : POLY1305_TAG_BYTES;
+  return cipher === "aes-gcm" ? AES_GCM_TAG_BYTES : XCHACHA_TAG_BYTES;
 }
 
 /** HMAC-SHA256("LOKI", ·) over a 32-byte message: the message goes into `slot`, the key comes back. */
@@ -117,8 +120,8 @@ async function webcryptoHmacKey(): Promise<CryptoKey> {
 async function makeHmac(impl: HmacImpl): Promise<Hmac> {
   if (impl === "sodium-sha256") {
     // RFC 2104 over two one-shot SHA-256 calls; the padded key blocks are fixed (key = "LOKI").
-    const inner = new Uint8Array(SHA256_BLOCK_BYTES + KEY_BYTES);
-    const outer = new Uint8Array(SHA256_BLOCK_BYTES + KEY_BYTES);
+    const inner = new Uint8Array(SHA256_BLOCK_BYTES + HOP_KEY_BYTES);
+    const outer = new Uint8Array(SHA256_BLOCK_BYTES + HOP_KEY_BYTES);
     inner.set(LOKI);
     outer.set(LOKI);
     for (let i = 0; i < SHA256_BLOCK_BYTES; i++) {
@@ -127,7 +130,7 @@ async function makeHmac(impl: HmacImpl): Promise<Hmac> {
     }
     const slot = inner.subarray(SHA256_BLOCK_BYTES);
     const innerHash = outer.subarray(SHA256_BLOCK_BYTES);
-    const key = new Uint8Array(KEY_BYTES);
+    const key = new Uint8Array(HOP_KEY_BYTES);
     return {
       slot,
       run() {
@@ -137,7 +140,7 @@ async function makeHmac(impl: HmacImpl): Promise<Hmac> {
       },
     };
   }
-  const slot = new Uint8Array(X25519_BYTES);
+  const slot = new Uint8Array(X25519_KEY_BYTES);
   if (impl === "node:crypto") {
     return { slot, run: () => createHmac("sha256", LOKI).update(slot).digest() };
   }
@@ -147,13 +150,13 @@ async function makeHmac(impl: HmacImpl): Promise<Hmac> {
 
 /** AES-256-GCM open of pre-split `iv ‖ ct ‖ tag` (key read at call time). */
 function gcmOpen(impl: GcmImpl, blob: Uint8Array): (key: Uint8Array) => Uint8Array | Promise<Uint8Array> {
-  const iv = blob.subarray(0, GCM_IV_BYTES);
-  const sealed = blob.subarray(GCM_IV_BYTES);
-  const ct = blob.subarray(GCM_IV_BYTES, blob.length - GCM_TAG_BYTES);
-  const tag = blob.subarray(blob.length - GCM_TAG_BYTES);
+  const iv = blob.subarray(0, AES_GCM_IV_BYTES);
+  const sealed = blob.subarray(AES_GCM_IV_BYTES);
+  const ct = blob.subarray(AES_GCM_IV_BYTES, blob.length - AES_GCM_TAG_BYTES);
+  const tag = blob.subarray(blob.length - AES_GCM_TAG_BYTES);
   if (impl === "node:crypto") {
     return (key) => {
-      const d = createDecipheriv(NODE_GCM, key, iv, { authTagLength: GCM_TAG_BYTES });
+      const d = createDecipheriv(NODE_GCM, key, iv, { authTagLength: AES_GCM_TAG_BYTES });
       d.setAuthTag(tag);
       const pt = d.update(ct);
       d.final();
@@ -173,7 +176,7 @@ function gcmSeal(
 ): (key: Uint8Array, iv: Uint8Array, pt: Uint8Array) => Uint8Array[] | Promise<Uint8Array[]> {
   if (impl === "node:crypto") {
     return (key, iv, pt) => {
-      const c = createCipheriv(NODE_GCM, key, iv, { authTagLength: GCM_TAG_BYTES });
+      const c = createCipheriv(NODE_GCM, key, iv, { authTagLength: AES_GCM_TAG_BYTES });
       const ct = c.update(pt);
       c.final();
       return [ct, c.getAuthTag()];
@@ -211,17 +214,17 @@ export interface PeelInput {
 export async function makePeelBaseline(input: PeelInput, prims: Primitives): Promise<Op> {
   const { blob, ephemeralKey, nodeSecret, nodePublic } = input;
   if (input.cipher === "xchacha20") {
-    const kdfIn = new Uint8Array(3 * X25519_BYTES);
-    kdfIn.set(ephemeralKey, X25519_BYTES);
-    kdfIn.set(nodePublic, 2 * X25519_BYTES);
-    const shared = kdfIn.subarray(0, X25519_BYTES);
-    const key = new Uint8Array(KEY_BYTES);
+    const kdfIn = new Uint8Array(3 * X25519_KEY_BYTES);
+    kdfIn.set(ephemeralKey, X25519_KEY_BYTES);
+    kdfIn.set(nodePublic, 2 * X25519_KEY_BYTES);
+    const shared = kdfIn.subarray(0, X25519_KEY_BYTES);
+    const key = new Uint8Array(HOP_KEY_BYTES);
     const nonce = blob.subarray(0, XCHACHA_NONCE_BYTES);
     const sealed = blob.subarray(XCHACHA_NONCE_BYTES);
     return () => {
       sn.crypto_scalarmult(shared, nodeSecret, ephemeralKey);
       sn.crypto_generichash(key, kdfIn);
-      const pt = new Uint8Array(sealed.length - POLY1305_TAG_BYTES);
+      const pt = new Uint8Array(sealed.length - XCHACHA_TAG_BYTES);
       sn.crypto_aead_xchacha20poly1305_ietf_decrypt(pt, null, sealed, null, nonce, key);
       return pt;
     };
@@ -264,24 +267,24 @@ export async function makeBuildBaseline(
   layers: readonly BuildLayer[],
   prims: Primitives,
 ): Promise<() => SealedLayer[] | Promise<SealedLayer[]>> {
-  const secret = new Uint8Array(X25519_BYTES);
+  const secret = new Uint8Array(X25519_KEY_BYTES);
   if (cipher === "xchacha20") {
-    const kdfIn = new Uint8Array(3 * X25519_BYTES);
-    const shared = kdfIn.subarray(0, X25519_BYTES);
-    const key = new Uint8Array(KEY_BYTES);
+    const kdfIn = new Uint8Array(3 * X25519_KEY_BYTES);
+    const shared = kdfIn.subarray(0, X25519_KEY_BYTES);
+    const key = new Uint8Array(HOP_KEY_BYTES);
     return () => {
       const out: SealedLayer[] = [];
       for (const { recipient, plaintext } of layers) {
         sn.randombytes_buf(secret);
-        const ephemeralKey = new Uint8Array(X25519_BYTES);
+        const ephemeralKey = new Uint8Array(X25519_KEY_BYTES);
         sn.crypto_scalarmult_base(ephemeralKey, secret);
         sn.crypto_scalarmult(shared, secret, recipient);
-        kdfIn.set(ephemeralKey, X25519_BYTES);
-        kdfIn.set(recipient, 2 * X25519_BYTES);
+        kdfIn.set(ephemeralKey, X25519_KEY_BYTES);
+        kdfIn.set(recipient, 2 * X25519_KEY_BYTES);
         sn.crypto_generichash(key, kdfIn);
         const nonce = new Uint8Array(XCHACHA_NONCE_BYTES);
         sn.randombytes_buf(nonce);
-        const sealed = new Uint8Array(plaintext.length + POLY1305_TAG_BYTES);
+        const sealed = new Uint8Array(plaintext.length + XCHACHA_TAG_BYTES);
         sn.crypto_aead_xchacha20poly1305_ietf_encrypt(sealed, plaintext, null, null, nonce, key);
         out.push({ ephemeralKey, nonce, sealed: [sealed] });
       }
@@ -293,10 +296,10 @@ export async function makeBuildBaseline(
   const syncPath = prims.hmac !== "webcrypto" && prims.gcm !== "webcrypto";
   function start(recipient: Uint8Array): { ephemeralKey: Uint8Array; nonce: Uint8Array } {
     sn.randombytes_buf(secret);
-    const ephemeralKey = new Uint8Array(X25519_BYTES);
+    const ephemeralKey = new Uint8Array(X25519_KEY_BYTES);
     sn.crypto_scalarmult_base(ephemeralKey, secret);
     sn.crypto_scalarmult(hmac.slot, secret, recipient);
-    const nonce = new Uint8Array(GCM_IV_BYTES);
+    const nonce = new Uint8Array(AES_GCM_IV_BYTES);
     sn.randombytes_buf(nonce);
     return { ephemeralKey, nonce };
   }
@@ -343,7 +346,7 @@ export function randomBytes(n: number): Uint8Array {
 
 /** X25519 public key for a secret (setup only). */
 export function publicKeyOf(secret: Uint8Array): Uint8Array {
-  const pk = new Uint8Array(X25519_BYTES);
+  const pk = new Uint8Array(X25519_KEY_BYTES);
   sn.crypto_scalarmult_base(pk, secret);
   return pk;
 }
@@ -367,7 +370,7 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  */
 export async function calibrateHmac(timing: Timing): Promise<HmacCalibration> {
   const impls: HmacImpl[] = ["sodium-sha256", "node:crypto", "webcrypto"];
-  const message = randomBytes(X25519_BYTES);
+  const message = randomBytes(X25519_KEY_BYTES);
   const expected = createHmac("sha256", LOKI).update(message).digest();
   const cases = [];
   for (const impl of impls) {

@@ -22,43 +22,9 @@ import { clampX25519, nobleProvider } from "./noble.ts";
 import type { CryptoProvider } from "./provider.ts";
 
 /** PKCS #8 v1 prefix of a bare 32-byte X25519 private key, OID 1.3.101.110 (RFC 8410 §7). */
-const PKCS8_X25519_PREFIX = new Uint8Array([
-  0x30,
-  0x2e,
-  0x02,
-  0x01,
-  0x00,
-  0x30,
-  0x05,
-  0x06,
-  0x03,
-  0x2b,
-  0x65,
-  0x6e,
-  0x04,
-  0x22,
-  0x04,
-  0x20,
-]);
+const PKCS8_X25519_PREFIX: Uint8Array = fromHex("302e020100300506032b656e04220420");
 /** PKCS #8 v1 prefix of a bare 32-byte Ed25519 seed, OID 1.3.101.112 (RFC 8410 §7). */
-const PKCS8_ED25519_PREFIX = new Uint8Array([
-  0x30,
-  0x2e,
-  0x02,
-  0x01,
-  0x00,
-  0x30,
-  0x05,
-  0x06,
-  0x03,
-  0x2b,
-  0x65,
-  0x70,
-  0x04,
-  0x22,
-  0x04,
-  0x20,
-]);
+const PKCS8_ED25519_PREFIX: Uint8Array = fromHex("302e020100300506032b657004220420");
 /** X25519 base point u = 9 (RFC 7748 §4.1), a key every X25519-capable WebCrypto imports. */
 const X25519_BASE_POINT = new Uint8Array(X25519_KEY_BYTES).fill(9, 0, 1);
 /** Ed25519 base point B encoded (RFC 8032 §5.1: y = 4/5), a key every Ed25519-capable WebCrypto imports. */
