@@ -4,10 +4,15 @@ import { isProtocolError } from "../errors.ts";
 import { allProviders } from "../crypto/default.ts";
 import { HAVE_VECTORS, loadVectors, reportCases, SKIP_REASON } from "../_testing/vectors.ts";
 import { scriptedRng } from "../_testing/seeded_rng.ts";
-import { deriveHopKey, hopDecrypt, hopEncrypt, type HopKeys, minBlobBytes } from "./hop.ts";
+import { deriveHopKey, hopDecrypt, hopEncrypt, type HopKeys, type HopRole, minBlobBytes } from "./hop.ts";
 import type { EncType } from "./enc_type.ts";
 
 const FILE = "session/hop-encryption.json";
+
+/** HopKeys from a vector's hex fields: our secret and public key, their public key, our role. */
+function hexKeys(ourSecret: string, ourPublic: string, theirPublic: string, role: HopRole): HopKeys {
+  return { ourSecret: fromHex(ourSecret), ourPublic: fromHex(ourPublic), theirPublic: fromHex(theirPublic), role };
+}
 const providers = await allProviders();
 
 Deno.test({
@@ -20,23 +25,23 @@ Deno.test({
     for (const provider of providers) {
       let passed = 0, rejected = 0;
       for (const c of v.decrypt_vectors) {
-        const keys: HopKeys = {
-          ourSecret: fromHex(c.decryptor_x25519_sec),
-          ourPublic: fromHex(c.decryptor_x25519_pub),
-          theirPublic: fromHex(c.sender_x25519_pub),
-          role: c.decryptor_role,
-        };
+        const keys: HopKeys = hexKeys(
+          c.decryptor_x25519_sec,
+          c.decryptor_x25519_pub,
+          c.sender_x25519_pub,
+          c.decryptor_role,
+        );
         const out = await hopDecrypt(c.enc_type, fromHex(c.ciphertext), keys, { provider });
         assert.equal(toHex(out), c.plaintext, `${provider.name}: ${c.name}`);
         passed++;
       }
       for (const c of v.decrypt_must_fail) {
-        const keys: HopKeys = {
-          ourSecret: fromHex(c.decryptor_x25519_sec),
-          ourPublic: fromHex(c.decryptor_x25519_pub),
-          theirPublic: fromHex(c.sender_x25519_pub),
-          role: c.decryptor_role,
-        };
+        const keys: HopKeys = hexKeys(
+          c.decryptor_x25519_sec,
+          c.decryptor_x25519_pub,
+          c.sender_x25519_pub,
+          c.decryptor_role,
+        );
         await assert.rejects(
           hopDecrypt(c.enc_type, fromHex(c.ciphertext), keys, { provider }),
           (e) => isProtocolError(e, "ONION_AUTH_FAILED"),
@@ -59,18 +64,8 @@ Deno.test({
     for (const provider of providers) {
       let passed = 0;
       for (const c of v.derived_keys) {
-        const client: HopKeys = {
-          ourSecret: fromHex(c.client_x25519_sec),
-          ourPublic: fromHex(c.client_x25519_pub),
-          theirPublic: fromHex(c.server_x25519_pub),
-          role: "client",
-        };
-        const server: HopKeys = {
-          ourSecret: fromHex(c.server_x25519_sec),
-          ourPublic: fromHex(c.server_x25519_pub),
-          theirPublic: fromHex(c.client_x25519_pub),
-          role: "server",
-        };
+        const client: HopKeys = hexKeys(c.client_x25519_sec, c.client_x25519_pub, c.server_x25519_pub, "client");
+        const server: HopKeys = hexKeys(c.server_x25519_sec, c.server_x25519_pub, c.client_x25519_pub, "server");
         assert.equal(toHex(await provider.x25519(client.ourSecret, client.theirPublic)), c.x25519_shared_secret);
         for (const keys of [client, server]) {
           assert.equal(toHex((await deriveHopKey("aes-gcm", keys, { provider })).bytes()), c.aes_gcm_key);
@@ -101,12 +96,7 @@ Deno.test({
     for (const provider of providers) {
       let passed = 0, refused = 0;
       for (const c of v.fixed_nonce_vectors) {
-        const keys: HopKeys = {
-          ourSecret: fromHex(c.sender_x25519_sec),
-          ourPublic: fromHex(c.sender_x25519_pub),
-          theirPublic: fromHex(c.recipient_x25519_pub),
-          role: "client",
-        };
+        const keys: HopKeys = hexKeys(c.sender_x25519_sec, c.sender_x25519_pub, c.recipient_x25519_pub, "client");
         const nonce = fromHex(c.nonce);
         if (c.enc_type === "aes-cbc") {
           // Deliberate difference (hardening.md §1): CBC is unauthenticated and refused.
@@ -119,12 +109,12 @@ Deno.test({
         }
         const out = await hopEncrypt(c.enc_type, fromHex(c.plaintext), keys, { provider, rng: scriptedRng([nonce]) });
         assert.equal(toHex(out), c.ciphertext, `${provider.name}: ${c.name}`);
-        const back = await hopDecrypt(c.enc_type, out, {
-          ourSecret: fromHex(c.recipient_x25519_sec),
-          ourPublic: fromHex(c.recipient_x25519_pub),
-          theirPublic: fromHex(c.sender_x25519_pub),
-          role: "server",
-        }, { provider });
+        const back = await hopDecrypt(
+          c.enc_type,
+          out,
+          hexKeys(c.recipient_x25519_sec, c.recipient_x25519_pub, c.sender_x25519_pub, "server"),
+          { provider },
+        );
         assert.equal(toHex(back), c.plaintext);
         passed++;
       }
