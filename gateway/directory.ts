@@ -33,8 +33,7 @@
  * @module
  */
 
-import { fromHex, isAllZero, isHex, KEY_HEX_CHARS } from "../mod.ts";
-import { parseStrictJson } from "../protocol/onion/strict_json.ts";
+import { fromHex, isAllZero, isHex, KEY_HEX_CHARS, parseStrictJson } from "../mod.ts";
 
 /** What the directory says about one node. */
 export interface NodeRecord {

@@ -16,9 +16,7 @@
  * @module
  */
 
-import type { FinalReply } from "../../mod.ts";
-import { fromUtf8 } from "../../mod.ts";
-import { parseStrictJson } from "../../protocol/onion/strict_json.ts";
+import { type FinalReply, fromUtf8, parseStrictJson } from "../../mod.ts";
 import type { Logger } from "../logger.ts";
 import { INVALID_JSON, MESSAGE_TOO_LARGE, REQUEST_FAILED } from "../responses.ts";
 
