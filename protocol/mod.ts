@@ -107,6 +107,29 @@ export {
 export { swarmFor, swarmSpacePosition } from "./swarm/swarm_space.ts";
 export { MersenneTwister64, type U64Source, uniformDistributionPortable } from "./swarm/mt19937_64.ts";
 export { MAX_SWARM_ID, newSwarmId } from "./swarm/new_swarm_id.ts";
+export { type Less, STD_SORT_THRESHOLD, stdSort } from "./swarm/std_sort.ts";
+export {
+  assignNodes,
+  type AssignOptions,
+  calcExcess,
+  calcSwarmChanges,
+  calcThreshold,
+  createNewSwarmFromExcess,
+  DECOMMISSIONED_REDISTRIBUTION_LOWER_PERCENTILE,
+  EXCESS_BASE,
+  FILL_SWARM_LOWER_PERCENTILE,
+  IDEAL_SWARM_MARGIN,
+  IDEAL_SWARM_SIZE,
+  MAX_SWARM_SIZE,
+  MIN_SWARM_SIZE,
+  NEW_SWARM_SIZE,
+  STEALING_SWARM_UPPER_PERCENTILE,
+  SWARM_BUFFER,
+  UNASSIGNED_SWARM_ID,
+} from "./swarm/rebalance.ts";
+export { type NodeAddress, preserveIps } from "./swarm/preserve_ips.ts";
+export * from "./storage/rate_limiter.ts";
+export * from "./storage/serialization.ts";
 export * from "./storage/namespace.ts";
 export {
   ACCOUNT_ID_BYTES,
