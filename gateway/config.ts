@@ -155,6 +155,26 @@ export interface Config {
   readonly reportedVersion: readonly number[];
   /** Network (hard-fork) version `info` reports as `hf` (`ALLIUM_NETWORK_VERSION`, `a.b`). Default 19.3. */
   readonly networkVersion: readonly number[];
+
+  // --- Service node (swarms-and-storage.md §4, §10; gateway/service_node/) ------------------
+
+  /** Registry file (`ALLIUM_REGISTRY_FILE`, format in registry.ts); required by the service node. Default none. */
+  readonly registryFile: string | undefined;
+  /** How often the service node checks the registry file for a new height (`ALLIUM_REGISTRY_POLL_MS`). Default 1,000 ms. */
+  readonly registryPollMs: number;
+  /** Directory of the service node's SQLite store (`ALLIUM_DATA_DIR`). Default `.allium/data`. */
+  readonly dataDir: string;
+  /** Store size cap in bytes; writes beyond it answer 507 (`ALLIUM_STORE_MAX_BYTES`). Default 3.5 GiB (§10). */
+  readonly storeMaxBytes: number;
+  /**
+   * SQLite `synchronous` mode (`ALLIUM_STORE_SYNC`): `full` (a store answered 200 survives power
+   * loss) or `normal` (survives a process crash; faster). Default `full`.
+   */
+  readonly storeSync: "full" | "normal";
+  /** How often expired messages are purged (`ALLIUM_EXPIRY_SWEEP_MS`). Default 10,000 ms (§10). */
+  readonly expirySweepMs: number;
+  /** Timeout of a replicated request to one swarm peer (`ALLIUM_SWARM_PEER_TIMEOUT_MS`). Default 5,000 ms (§4.3). */
+  readonly swarmPeerTimeoutMs: number;
 }
 
 /** Setting kinds and how their text is read. */
@@ -238,6 +258,17 @@ const SETTINGS: readonly Setting[] = [
   { field: "maxMessageData", env: "ALLIUM_MAX_MESSAGE_DATA", kind: int(1, GIB) },
   { field: "reportedVersion", env: "ALLIUM_REPORTED_VERSION", kind: { type: "version", parts: 3 } },
   { field: "networkVersion", env: "ALLIUM_NETWORK_VERSION", kind: { type: "version", parts: 2 } },
+  { field: "registryFile", env: "ALLIUM_REGISTRY_FILE", kind: { type: "optionalString" } },
+  { field: "registryPollMs", env: "ALLIUM_REGISTRY_POLL_MS", kind: int(10, HOUR) },
+  {
+    field: "dataDir",
+    env: "ALLIUM_DATA_DIR",
+    kind: { type: "string", pattern: /^[^\0]{1,4096}$/, describe: "a directory path" },
+  },
+  { field: "storeMaxBytes", env: "ALLIUM_STORE_MAX_BYTES", kind: int(64 * KIB, 1024 * GIB) },
+  { field: "storeSync", env: "ALLIUM_STORE_SYNC", kind: { type: "enum", values: ["full", "normal"] } },
+  { field: "expirySweepMs", env: "ALLIUM_EXPIRY_SWEEP_MS", kind: int(10, HOUR) },
+  { field: "swarmPeerTimeoutMs", env: "ALLIUM_SWARM_PEER_TIMEOUT_MS", kind: int(1, HOUR) },
 ];
 
 /** Defaults, as documented on {@link Config}. */
@@ -280,6 +311,13 @@ const DEFAULTS: Config = {
   maxMessageData: 76_800,
   reportedVersion: [2, 8, 0],
   networkVersion: [19, 3],
+  registryFile: undefined,
+  registryPollMs: SECOND,
+  dataDir: ".allium/data",
+  storeMaxBytes: 3.5 * GIB,
+  storeSync: "full",
+  expirySweepMs: 10 * SECOND,
+  swarmPeerTimeoutMs: 5 * SECOND,
 };
 
 const ENV_PREFIX = "ALLIUM_";
