@@ -29,6 +29,8 @@ export type ProtocolErrorCode =
   | "REPLY_INVALID"
   /** Bencoded data is malformed or of the wrong shape. */
   | "BENCODE_INVALID"
+  /** An `sn.data` hand-over blob is malformed (swarms-and-storage.md §4.2). */
+  | "HANDOVER_INVALID"
   /** A key, seed or Session ID is malformed. */
   | "KEY_INVALID"
   /** X25519 produced the all-zero shared secret (low-order peer key). */

@@ -114,7 +114,7 @@ export function encodeHandoverBlobs(
  * @param blob `0x01` ‖ bencoded list of `[account(33), hash, timestamp_ms, expiry_ms, data]`
  * @returns the messages in blob order (`data` is a copy, not a view of `blob`)
  * @throws {TypeError} when `blob` is not a Uint8Array
- * @throws {ProtocolError} `BENCODE_INVALID` on a wrong version byte, malformed bencode, an element
+ * @throws {ProtocolError} `HANDOVER_INVALID` on a wrong version byte, malformed bencode, an element
  *   that is not a 5-field list of the right types, an account id that is not 33 bytes, a hash that
  *   is not UTF-8, or a time that is not an integer
  * @example
@@ -139,7 +139,7 @@ export function decodeHandoverBlob(blob: Uint8Array): HandoverMessage[] {
 }
 
 function fail(detail: string, cause?: unknown): never {
-  throw new ProtocolError("BENCODE_INVALID", `Cannot decode sn.data blob: ${detail}`, { cause });
+  throw new ProtocolError("HANDOVER_INVALID", `Cannot decode sn.data blob: ${detail}`, { cause });
 }
 
 /** Check a message and build its bencode element. */

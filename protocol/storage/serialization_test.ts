@@ -29,7 +29,7 @@ function vectorMessage(m: {
 function assertRejected(blob: Uint8Array, pattern: RegExp): void {
   assert.throws(
     () => decodeHandoverBlob(blob),
-    (err) => isProtocolError(err, "BENCODE_INVALID") && pattern.test(err.message),
+    (err) => isProtocolError(err, "HANDOVER_INVALID") && pattern.test(err.message),
     toHex(blob.subarray(0, 40)),
   );
 }
@@ -119,7 +119,7 @@ Deno.test("decodeHandoverBlob() only ever throws ProtocolError for arbitrary byt
       try {
         decodeHandoverBlob(Uint8Array.of(1, ...bytes));
       } catch (err) {
-        assert.ok(isProtocolError(err, "BENCODE_INVALID"), String(err));
+        assert.ok(isProtocolError(err, "HANDOVER_INVALID"), String(err));
       }
     }),
   );
