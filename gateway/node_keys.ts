@@ -34,6 +34,8 @@ export interface NodeIdentityKeys {
   readonly x25519Public: Uint8Array;
   /** Ed25519 public key (32 bytes): the node's identity and address in routing JSON. */
   readonly ed25519Public: Uint8Array;
+  /** Ed25519 seed (32 bytes, a copy): signs the storage RPC's per-node results (swarms-and-storage.md §7). */
+  readonly ed25519Seed: Uint8Array;
 }
 
 /** The `format` value of a node key file. */
@@ -42,7 +44,7 @@ export const NODE_KEY_FORMAT = "allium-node-key/1";
 /**
  * Derive and check the node keys from an Ed25519 seed.
  *
- * @param seed 32-byte seed (not retained)
+ * @param seed 32-byte seed (copied into the result; the caller may wipe its own)
  * @param provider crypto provider
  * @returns the node keys
  * @throws {RangeError} for a seed of the wrong length, an all-zero seed or all-zero derived keys
@@ -60,7 +62,6 @@ export async function nodeKeysFromSeed(seed: Uint8Array, provider: CryptoProvide
   }
   if (isAllZero(seed)) throw new RangeError("Cannot load node keys: the seed is all zero");
   const id = await identityFromSeed(seed, { provider });
-  wipe(id.ed25519Seed);
   for (
     const [name, key] of [["x25519 secret", id.x25519Secret], ["x25519 public key", id.x25519Public], [
       "ed25519 public key",
@@ -73,6 +74,7 @@ export async function nodeKeysFromSeed(seed: Uint8Array, provider: CryptoProvide
     x25519Secret: id.x25519Secret,
     x25519Public: id.x25519Public,
     ed25519Public: id.ed25519Public,
+    ed25519Seed: id.ed25519Seed,
   });
 }
 

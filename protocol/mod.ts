@@ -130,6 +130,12 @@ export {
 export { type NodeAddress, preserveIps } from "./swarm/preserve_ips.ts";
 export * from "./storage/rate_limiter.ts";
 export * from "./storage/serialization.ts";
+export * from "./storage/params.ts";
+export { encodeForwardParams, forwardParams } from "./storage/params_encode.ts";
+export * from "./storage/auth.ts";
+export { isStorageRpcError, StorageRpcError, type StorageRpcErrorCode } from "./storage/rpc_error.ts";
+export { toBase32z } from "./storage/base32z.ts";
+export { accountId, parseAccountId } from "./storage/params_keys.ts";
 export * from "./storage/namespace.ts";
 export {
   ACCOUNT_ID_BYTES,
