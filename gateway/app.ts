@@ -85,7 +85,8 @@ export function createApp(deps: Deps): Hono<GatewayEnv> {
   const clientAddress = deps.clientAddress ?? denoClientAddress;
 
   const metrics = new Metrics();
-  const replay = new ReplayFilter({ maxTags: config.replayMaxTags, generationMs: config.replayGenerationMs, clock });
+  const replay = deps.replay ??
+    new ReplayFilter({ maxTags: config.replayMaxTags, generationMs: config.replayGenerationMs, clock });
   const limiter = new RateLimiter({
     burst: config.rateLimitBurst,
     perSecond: config.rateLimitPerSecond,

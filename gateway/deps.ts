@@ -14,6 +14,7 @@ import type { Logger } from "./logger.ts";
 import type { NodeIdentityKeys } from "./node_keys.ts";
 import type { Forwarder } from "./relay/forwarder.ts";
 import type { ServerRelay } from "./relay/server_relay.ts";
+import type { ReplayFilter } from "./replay/replay_filter.ts";
 import type { RpcHandlers } from "./routes/rpc.ts";
 
 /** A clock: milliseconds since the epoch (may be fractional; latency is measured with it). */
@@ -44,6 +45,11 @@ export interface Deps {
   handlers: RpcHandlers;
   /** Relay to external servers; absent = every relay-to-server request gets the encrypted `Invalid url`. */
   serverRelay?: ServerRelay;
+  /**
+   * The replay cache; default a new one from the config. A service node passes its own so the
+   * HTTP route and `sn.onion_request` (ZeroMQ) share one.
+   */
+  replay?: ReplayFilter;
   /** The peer address of a request; default `c.env.remoteAddr.hostname` (Deno.serve). */
   clientAddress?: (c: Context<GatewayEnv>) => string | undefined;
 }

@@ -46,8 +46,21 @@ const SEED_BYTES = 32;
 /** Exit status for a configuration or start-up error. */
 const EXIT_CONFIG = 2;
 
-/** Read the node keys, or create the key file (mode 0600) on first start. */
-async function loadOrCreateNodeKeys(path: string, provider: CryptoProvider, logger: Logger): Promise<NodeIdentityKeys> {
+/**
+ * Read the node keys, or create the key file (mode 0600) on first start; a key file readable by
+ * group or others is refused. Shared with the service node's entry (service_node/main.ts).
+ *
+ * @param path the key file
+ * @param provider crypto provider
+ * @param logger where `node_key_created` goes
+ * @returns the node keys
+ * @throws {RangeError} for a file that is not a regular file, is too open, or is malformed
+ */
+export async function loadOrCreateNodeKeys(
+  path: string,
+  provider: CryptoProvider,
+  logger: Logger,
+): Promise<NodeIdentityKeys> {
   let stat: Deno.FileInfo | undefined;
   try {
     stat = await Deno.stat(path);
