@@ -70,6 +70,8 @@ export interface RetrieveReceipt {
   readonly node: ClientNode;
   /** Members tried before it that could not be reached. */
   readonly unreachable: readonly string[];
+  /** 421 redirects followed. */
+  readonly redirects: number;
   /** The onion answer (path, timing). */
   readonly answer: NodeAnswer;
 }
@@ -141,6 +143,7 @@ function errorText(body: unknown): string {
 /** Stores and retrieves messages through onion requests. */
 export class StorageClient {
   #o: StorageClientOptions;
+  #swarms = new Map<string, SwarmInfo>();
 
   /**
    * @param options transport, nodes, provider, randomness and clock
@@ -165,7 +168,18 @@ export class StorageClient {
   }
 
   /**
-   * Ask a random node which swarm holds `account` (§7.4).
+   * Remember `account`'s swarm (e.g. restored client state); later calls start there and follow
+   * a 421 if it moved.
+   *
+   * @param account 66-hex account id
+   * @param swarm its swarm as last seen
+   */
+  setSwarm(account: string, swarm: SwarmInfo): void {
+    this.#swarms.set(account, swarm);
+  }
+
+  /**
+   * The swarm holding `account`: the one remembered, else asked of a random node (§7.4).
    *
    * @param account 66-hex account id
    * @returns the swarm
@@ -173,12 +187,16 @@ export class StorageClient {
    * @throws {StorageRequestError} when the node refused
    */
   async getSwarm(account: string): Promise<SwarmInfo> {
+    const known = this.#swarms.get(account);
+    if (known !== undefined) return known;
     const node = this.#random(this.#o.nodes());
     const answer = await this.#o.onion.request(node, { method: "get_swarm", params: { pubkey: account } });
     if (answer.status !== 200) {
       throw new StorageRequestError(answer.status, `get_swarm failed: ${errorText(answer.body)}`);
     }
-    return swarmFromBody(answer.body);
+    const swarm = swarmFromBody(answer.body);
+    this.#swarms.set(account, swarm);
+    return swarm;
   }
 
   /**
@@ -206,6 +224,7 @@ export class StorageClient {
       }
       if (answer.status === MISDIRECTED && redirects < (this.#o.maxRedirects ?? DEFAULT_MAX_REDIRECTS)) {
         swarm = swarmFromBody(answer.body); // §2.3: follow the node's view of the swarm
+        this.#swarms.set(account, swarm);
         redirects++;
         continue;
       }
@@ -304,6 +323,13 @@ export class StorageClient {
       expiry: Number(m.expiration),
       data: fromBase64(String(m.data)),
     }));
-    return { messages, more: body.more === true, node: r.node, unreachable: r.unreachable, answer: r.answer };
+    return {
+      messages,
+      more: body.more === true,
+      node: r.node,
+      unreachable: r.unreachable,
+      redirects: r.redirects,
+      answer: r.answer,
+    };
   }
 }
