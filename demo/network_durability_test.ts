@@ -147,3 +147,76 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "service nodes with a full disk answer 507, keep serving reads, and take writes again once space is freed",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dataDir = await Deno.makeTempDir({ prefix: "allium-diskfull-" });
+    // hardening.md §7: emulate a full disk with SQLite's max_page_count (the smallest cap, 64 KiB).
+    const net = await LocalNetwork.create({ nodes: 5, dataDir, provider, nodeFlags: { "store-max-bytes": "65536" } });
+    try {
+      await net.startAll();
+      const nodes = () => net.clientNodes();
+      const onion = new OnionClient({ nodes, provider, rng: systemRng, attempts: 3, timeoutMs: 20_000 });
+      const member = nodes()[0];
+      const bob = await generateIdentity({ provider });
+      const store = (i: number) =>
+        onion.request(member, {
+          method: "store",
+          params: {
+            pubkey: bob.sessionId,
+            timestamp: Date.now(),
+            ttl: DAY,
+            data: toBase64(new Uint8Array(2_000).fill(i % 251)),
+          },
+        });
+      const stored: string[] = [];
+      let full: Json;
+      for (let i = 0; i < 200 && full === undefined; i++) {
+        const answer = await store(i);
+        if (answer.status === 200) stored.push((answer.body as Json).hash);
+        else if (answer.status === 507) full = answer;
+        else assert.fail(`store ${i}: ${answer.status} ${JSON.stringify(answer.body)}`);
+      }
+      assert.ok(full !== undefined, "the store never filled up");
+      assert.ok(stored.length > 0);
+      // Every member reports the full database (peers' booleans arrive bencoded, as 1).
+      for (const entry of Object.values<Json>(full.body.swarm)) {
+        assert.ok(Boolean(entry.failed) && Boolean(entry.query_failure), JSON.stringify(entry));
+      }
+
+      // Reads still work on a full store.
+      const read = await onion.request(member, await retrieveParams(bob));
+      assert.equal(read.status, 200);
+      assert.deepEqual((read.body as Json).messages.map((m: Json) => m.hash), stored);
+
+      // Free space (signed delete_all, replicated to the swarm), then writes resume.
+      const timestamp = Date.now();
+      const signature = await provider.ed25519Sign(
+        bob.ed25519Seed,
+        requestSigningBytes({ method: "delete_all", timestamp }),
+      );
+      const deleted = await onion.request(member, {
+        method: "delete_all",
+        params: {
+          pubkey: bob.sessionId,
+          pubkey_ed25519: toHex(bob.ed25519Public),
+          timestamp,
+          signature: toBase64(signature),
+        },
+      });
+      assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+      const again = await store(999);
+      assert.equal(again.status, 200, JSON.stringify(again.body));
+
+      await net.stop();
+      const db = SqliteStore.open(`${net.nodes[0].dir}/data/storage.db`, { check: "full" }); // throws unless "ok"
+      db.close();
+    } finally {
+      await net.stop();
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    }
+  },
+});
