@@ -15,13 +15,21 @@
  * @module
  */
 
-import { decodeHandoverBlob, encodeHandoverBlobs, fromHex, type HandoverMessage, swarmFor, toHex } from "../../mod.ts";
+import {
+  decodeHandoverBlob,
+  encodeHandoverBlobs,
+  fromHex,
+  fromUtf8,
+  type HandoverMessage,
+  swarmFor,
+  toHex,
+  utf8,
+} from "../../mod.ts";
 import type { Hono } from "hono";
 import { createApp } from "../app.ts";
-import { bootstrapDeps } from "../bootstrap.ts";
 import type { Config } from "../config.ts";
 import type { GatewayEnv } from "../context.ts";
-import type { Clock } from "../deps.ts";
+import type { Clock, Deps } from "../deps.ts";
 import type { NodeDirectory, NodeRecord } from "../directory.ts";
 import type { Logger } from "../logger.ts";
 import type { NodeIdentityKeys } from "../node_keys.ts";
@@ -57,8 +65,8 @@ const HANDOVER_RETRY_WINDOW_MS = 30_000;
 /** First pause between hand-over attempts to one peer; doubles up to the maximum. */
 const HANDOVER_BACKOFF_MS = 200;
 const HANDOVER_BACKOFF_MAX_MS = 2_000;
-/** Reply to an accepted `sn.data` blob. */
-const HANDOVER_OK = new TextEncoder().encode("");
+/** Reply to an accepted `sn.data` blob (empty, as the reference). */
+const HANDOVER_OK = new Uint8Array(0);
 
 /** Options of {@link ServiceNode.start}. */
 export interface ServiceNodeOptions {
@@ -127,23 +135,85 @@ export class ServiceNode {
   #handovers = new Set<Promise<void>>();
   #closed = false;
 
-  private constructor(
-    options: ServiceNodeOptions,
-    parts: { app: Hono<GatewayEnv>; link: ZmqLink; directory: LiveDirectory; snapshot: SwarmSnapshot },
-  ) {
+  private constructor(options: ServiceNodeOptions, link: ZmqLink) {
+    const { config, nodeKeys, registry, provider, clock, logger, store } = options;
     this.#o = options;
-    this.#self = toHex(options.nodeKeys.ed25519Public);
-    this.#registry = options.registry;
-    this.app = parts.app;
-    this.#link = parts.link;
-    this.#directory = parts.directory;
-    this.#snapshot = parts.snapshot;
-    this.#sweeper = startExpirySweeper(options.store, {
-      now: () => options.clock.now(),
-      intervalMs: options.config.expirySweepMs,
-      onError: (err) => options.logger.log("error", "expiry_sweep_failed", { name: (err as Error)?.name ?? "?" }),
+    this.#self = toHex(nodeKeys.ed25519Public);
+    this.#registry = registry;
+    this.#link = link;
+    this.#directory = new LiveDirectory(registryDirectory(registry));
+    this.#snapshot = this.#snapshotOf(registry);
+
+    const peers: SwarmPeers = {
+      async forward(peer, method, params, { timeoutMs }): Promise<PeerReply> {
+        try {
+          const parts = await link.request(zmqPeer(peer), STORAGE_CC_COMMAND, [utf8(method), params], { timeoutMs });
+          return { kind: "reply", parts };
+        } catch (err) {
+          if (err instanceof ZmqLinkError) return { kind: "timeout" }; // §4.3: reported as a timed-out peer
+          throw err;
+        }
+      },
+    };
+    const rpc = createStorageRpc({
+      store,
+      swarm: () => this.#snapshot,
+      peers,
+      provider,
+      nodeEd25519Seed: nodeKeys.ed25519Seed,
+      clock,
+      logger,
+      limits: { hf: config.networkVersion, version: config.reportedVersion, peerTimeoutMs: config.swarmPeerTimeoutMs },
+    });
+    const caps = {
+      timeoutMs: config.forwardTimeoutMs,
+      maxInFlight: config.forwardMaxInFlight,
+      maxInFlightPerHop: config.forwardMaxInFlightPerHop,
+    };
+    // Nodes are reached over ZeroMQ; a directory entry without a `zmq` address falls back to HTTP.
+    const forwarder = new ZmqForwarder({
+      link,
+      ...caps,
+      fallback: new HttpForwarder({ ...caps, maxResponseBytes: config.forwardMaxResponse }),
+    });
+    // One replay cache for both transports: a layer cannot be replayed across HTTP and ZeroMQ.
+    const replay = new ReplayFilter({ maxTags: config.replayMaxTags, generationMs: config.replayGenerationMs, clock });
+    const deps: Deps = {
+      config,
+      nodeKeys,
+      directory: this.#directory,
+      forwarder,
+      clock,
+      provider,
+      logger,
+      handlers: rpc.handlers,
+      replay,
+    };
+    this.app = createApp(deps);
+    const onion = onionRequestHandler({ deps, replay });
+    link.onRequest(async (command, parts) => {
+      switch (command) {
+        case ONION_REQUEST_COMMAND:
+          return await onion(parts);
+        case STORAGE_CC_COMMAND: {
+          if (parts.length !== 2) return replyFrames(400, utf8("invalid request: expected 2 parts"));
+          const answer = await rpc.handleForwarded(fromUtf8(parts[0]), parts[1]);
+          return replyFrames(answer.status, answer.body);
+        }
+        case HANDOVER_COMMAND:
+          return this.#receiveHandover(parts);
+        case PING_COMMAND:
+          return [utf8("pong")];
+        default:
+          return replyFrames(400, utf8(`no method ${command}`));
+      }
+    });
+    this.#sweeper = startExpirySweeper(store, {
+      now: () => clock.now(),
+      intervalMs: config.expirySweepMs,
+      onError: (err) => logger.log("error", "expiry_sweep_failed", { name: (err as Error)?.name ?? "?" }),
       onSweep: (n: number) => {
-        if (n > 0) options.logger.log("debug", "expired_purged", { count: n });
+        if (n > 0) logger.log("debug", "expired_purged", { count: n });
       },
     });
   }
@@ -157,11 +227,10 @@ export class ServiceNode {
    * @throws {ZmqLinkError} when the ZeroMQ link cannot start
    */
   static async start(options: ServiceNodeOptions): Promise<ServiceNode> {
-    const { config, nodeKeys, registry, provider, clock, logger, store } = options;
+    const { config, nodeKeys, registry, logger } = options;
     const self = toHex(nodeKeys.ed25519Public);
     const me = registry.nodes.find((n) => n.ed25519 === self);
     if (me === undefined) throw new RangeError(`Cannot start service node: ${self} is not in the registry`);
-
     const link = await ZmqLink.start({
       bind: `tcp://${me.ip}:${me.omqPort}`,
       x25519Secret: nodeKeys.x25519Secret,
@@ -171,87 +240,14 @@ export class ServiceNode {
       logger,
       ...(options.nodeBin === undefined ? {} : { nodeBin: options.nodeBin }),
     });
-    const directory = new LiveDirectory(registryDirectory(registry));
-    const snapshotOf = (reg: Registry) => {
-      const swarms = new Map([...registrySwarms(reg)].map(([id, members]) => [id, members.map(swarmNode)]));
-      return snapshotFromMap(swarms, swarmNode(reg.nodes.find((n) => n.ed25519 === self)!));
-    };
-    // deno-lint-ignore prefer-const
-    let node: ServiceNode;
-    const peers: SwarmPeers = {
-      async forward(peer, method, params, { timeoutMs }): Promise<PeerReply> {
-        try {
-          const parts = await link.request(zmqPeer(peer), STORAGE_CC_COMMAND, [
-            new TextEncoder().encode(method),
-            params,
-          ], {
-            timeoutMs,
-          });
-          return { kind: "reply", parts };
-        } catch (err) {
-          if (err instanceof ZmqLinkError) return { kind: "timeout" };
-          throw err;
-        }
-      },
-    };
-    const rpc = createStorageRpc({
-      store,
-      swarm: () => node.#snapshot,
-      peers,
-      provider,
-      nodeEd25519Seed: nodeKeys.ed25519Seed,
-      clock,
-      logger,
-      limits: {
-        hf: config.networkVersion,
-        version: config.reportedVersion,
-        peerTimeoutMs: config.swarmPeerTimeoutMs,
-      },
-    });
-    const http = new HttpForwarder({
-      timeoutMs: config.forwardTimeoutMs,
-      maxResponseBytes: config.forwardMaxResponse,
-      maxInFlight: config.forwardMaxInFlight,
-      maxInFlightPerHop: config.forwardMaxInFlightPerHop,
-    });
-    const forwarder = new ZmqForwarder({
-      link,
-      timeoutMs: config.forwardTimeoutMs,
-      maxInFlight: config.forwardMaxInFlight,
-      maxInFlightPerHop: config.forwardMaxInFlightPerHop,
-      fallback: http,
-    });
-    const replay = new ReplayFilter({ maxTags: config.replayMaxTags, generationMs: config.replayGenerationMs, clock });
-    const base = await bootstrapDeps(config, { nodeKeys, provider, clock, logger, directory });
-    const deps = { ...base, forwarder, handlers: rpc.handlers, replay };
-    const app = createApp(deps);
-    const onion = onionRequestHandler({ deps, replay });
-
-    node = new ServiceNode(options, { app, link, directory, snapshot: snapshotOf(registry) });
-    node.#snapshotOf = snapshotOf;
-    link.onRequest(async (command, parts) => {
-      switch (command) {
-        case ONION_REQUEST_COMMAND:
-          return await onion(parts);
-        case STORAGE_CC_COMMAND: {
-          if (parts.length !== 2) {
-            return replyFrames(400, new TextEncoder().encode("invalid request: expected 2 parts"));
-          }
-          const answer = await rpc.handleForwarded(new TextDecoder().decode(parts[0]), parts[1]);
-          return replyFrames(answer.status, answer.body);
-        }
-        case HANDOVER_COMMAND:
-          return node.#receiveHandover(parts);
-        case PING_COMMAND:
-          return [new TextEncoder().encode("pong")];
-        default:
-          return replyFrames(400, new TextEncoder().encode(`no method ${command}`));
-      }
-    });
-    return node;
+    return new ServiceNode(options, link);
   }
 
-  #snapshotOf!: (reg: Registry) => SwarmSnapshot;
+  /** The swarm view of a registry, from this node's point of view. */
+  #snapshotOf(registry: Registry): SwarmSnapshot {
+    const swarms = new Map([...registrySwarms(registry)].map(([id, members]) => [id, members.map(swarmNode)]));
+    return snapshotFromMap(swarms, swarmNode(registry.nodes.find((n) => n.ed25519 === this.#self)!));
+  }
 
   /** The current registry. */
   get registry(): Registry {
@@ -274,7 +270,7 @@ export class ServiceNode {
         messages = decodeHandoverBlob(part);
       } catch {
         logger.log("warn", "handover_blob_refused");
-        return replyFrames(400, new TextEncoder().encode("invalid request: bad sn.data blob"));
+        return replyFrames(400, utf8("invalid request: bad sn.data blob"));
       }
       total += messages.length;
       // §4.2 [quirk]: the format carries no namespace; the reference stores them in namespace 0.
