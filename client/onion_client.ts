@@ -9,7 +9,18 @@
  * @module
  */
 
-import { buildOnionRequest, type CryptoProvider, decryptOnionReply, type EncType, type Rng, utf8 } from "../mod.ts";
+import {
+  buildOnionRequest,
+  type CryptoProvider,
+  decryptOnionReply,
+  encodeV4Request,
+  type EncType,
+  type OnionServer,
+  type Rng,
+  type ServerRequest,
+  type ServerResponse,
+  utf8,
+} from "../mod.ts";
 import { choosePath } from "./path.ts";
 
 /** A service node as a client sees it. */
@@ -137,6 +148,76 @@ export class OnionClient {
     throw last;
   }
 
+  /**
+   * Send a v4 request to an external server (an lsrpc service such as the file app) through a
+   * fresh random path; the exit node relays it (onion-requests.md §7).
+   *
+   * @param server the server's host, port, lsrpc target and X25519 key
+   * @param request method, endpoint, headers, body
+   * @returns the server's status, headers and body, with the path used
+   * @throws {OnionPathError} when every attempt failed on the path
+   */
+  async requestServer(
+    server: OnionServer,
+    request: ServerRequest,
+  ): Promise<ServerResponse & { path: readonly ClientNode[]; ms: number; attempts: number }> {
+    const o = this.#options;
+    const attempts = o.attempts ?? DEFAULT_ATTEMPTS;
+    const now = o.now ?? (() => performance.now());
+    let last: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const path = choosePath(o.nodes(), { hops: o.hops ?? DEFAULT_HOPS, rng: o.rng });
+      const t0 = now();
+      try {
+        const built = await buildOnionRequest({
+          path,
+          destination: server,
+          payload: encodeV4Request(request),
+          encType: o.encType ?? "xchacha20",
+          provider: o.provider,
+          rng: o.rng,
+        });
+        const bytes = await this.#post(path[0], built.body);
+        const answer = await decryptOnionReply(built.reply, bytes, { provider: o.provider });
+        return {
+          status: answer.status,
+          headers: answer.headers,
+          body: answer.body,
+          path,
+          ms: now() - t0,
+          attempts: attempt,
+        };
+      } catch (err) {
+        if (!(err instanceof OnionPathError)) throw err;
+        last = err;
+      }
+    }
+    throw last;
+  }
+
+  /** POST an onion to the guard; the body of a 200, else {@link OnionPathError}. */
+  async #post(guard: ClientNode, body: Uint8Array): Promise<Uint8Array> {
+    const o = this.#options;
+    let res: Response;
+    try {
+      res = await (o.fetch ?? fetch)(`${guard.http}/onion_req/v2`, {
+        method: "POST",
+        body: body as Uint8Array<ArrayBuffer>,
+        headers: { "content-type": "application/octet-stream" },
+        redirect: "manual",
+        signal: AbortSignal.timeout(o.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+      });
+    } catch (cause) {
+      throw new OnionPathError(0, `Cannot reach guard ${guard.http}: ${(cause as Error).name}`, { cause });
+    }
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (res.status !== 200) {
+      const text = LENIENT.decode(bytes.subarray(0, MAX_ERROR_TEXT));
+      throw new OnionPathError(res.status, `Onion path failed with ${res.status}: ${text}`);
+    }
+    return bytes;
+  }
+
   async #once(
     path: readonly ClientNode[],
     destination: ClientNode,
@@ -151,23 +232,7 @@ export class OnionClient {
       provider: o.provider,
       rng: o.rng,
     });
-    let res: Response;
-    try {
-      res = await (o.fetch ?? fetch)(`${path[0].http}/onion_req/v2`, {
-        method: "POST",
-        body: built.body as Uint8Array<ArrayBuffer>,
-        headers: { "content-type": "application/octet-stream" },
-        redirect: "manual",
-        signal: AbortSignal.timeout(o.timeoutMs ?? DEFAULT_TIMEOUT_MS),
-      });
-    } catch (cause) {
-      throw new OnionPathError(0, `Cannot reach guard ${path[0].http}: ${(cause as Error).name}`, { cause });
-    }
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    if (res.status !== 200) {
-      const text = LENIENT.decode(bytes.subarray(0, MAX_ERROR_TEXT));
-      throw new OnionPathError(res.status, `Onion path failed with ${res.status}: ${text}`);
-    }
+    const bytes = await this.#post(path[0], built.body);
     const answer = await decryptOnionReply(built.reply, bytes, { provider: o.provider });
     let body: unknown = answer.json;
     if (body === undefined) {

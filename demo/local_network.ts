@@ -7,7 +7,9 @@
  * Layout under the data directory:
  *
  * ```
+ * network.json           what a client needs: the registry's file name and the file app's address and key
  * registry.json          the registry (gateway/registry.ts), rewritten atomically on every change
+ * files/key.json         the file app's key file; files/data/ its uploads; files/files.log its output
  * node-00/key.json       node key file (mode 0600)
  * node-00/data/          the node's SQLite store
  * node-00/node.log       the node's stdout and stderr
@@ -32,6 +34,20 @@ import type { ClientNode } from "../client/onion_client.ts";
 
 /** The service-node entry point. */
 export const SERVICE_NODE_MAIN: string = fileURLToPath(new URL("../gateway/service_node/main.ts", import.meta.url));
+/** The file app's entry point (attachments, reached over onion paths). */
+export const FILE_SERVER_MAIN: string = fileURLToPath(new URL("../gateway/file_server/main.ts", import.meta.url));
+/** The `format` of network.json. */
+export const NETWORK_FORMAT = "allium-network/1";
+
+/** What network.json says: everything a client needs to use the network. */
+export interface NetworkDescriptor {
+  /** {@link NETWORK_FORMAT}. */
+  readonly format: string;
+  /** The registry file, relative to network.json's directory. */
+  readonly registry: string;
+  /** The file app (attachments): host, port and X25519 key; absent when the network has none. */
+  readonly fileServer?: { readonly host: string; readonly port: number; readonly x25519: string };
+}
 /** Every node binds and is reached on loopback. */
 export const LOOPBACK = "127.0.0.1";
 /** Default bound on a node's start, ms. */
@@ -73,6 +89,8 @@ export interface LocalNetworkOptions {
   readonly seed?: Uint8Array;
   /** Extra flags for every node (`{"log-level": "warn"}`). */
   readonly nodeFlags?: Readonly<Record<string, string>>;
+  /** Start the file app for attachments too. Default true. */
+  readonly fileServer?: boolean;
 }
 
 interface Running {
@@ -111,6 +129,7 @@ export class LocalNetwork {
   #running = new Map<string, Running>();
   #nextIndex = 0;
   #ports = new Set<number>();
+  #files: { port: number; x25519: string; keyFile: string; running?: Running } | undefined;
 
   private constructor(options: LocalNetworkOptions, registry: Registry) {
     this.#o = options;
@@ -131,10 +150,45 @@ export class LocalNetwork {
     await Deno.mkdir(options.dataDir, { recursive: true, mode: 0o700 });
     const seed = options.seed ?? options.provider.randomBytes(REGISTRY_SEED_BYTES);
     const net = new LocalNetwork(options, { height: 0, seed, nodes: [] });
+    if (options.fileServer !== false) await net.#prepareFileServer();
+    await net.#writeDescriptor();
     const add: NewRegistryNode[] = [];
     for (let i = 0; i < options.nodes; i++) add.push(await net.#prepareNode());
     await net.#advance({ add });
     return net;
+  }
+
+  /** network.json: what a client needs (registry, file app). */
+  get descriptorFile(): string {
+    return `${this.#o.dataDir}/network.json`;
+  }
+
+  /** The file app's address and key, when the network has one. */
+  get fileServer(): { host: string; port: number; x25519: string } | undefined {
+    return this.#files === undefined
+      ? undefined
+      : { host: LOOPBACK, port: this.#files.port, x25519: this.#files.x25519 };
+  }
+
+  async #prepareFileServer(): Promise<void> {
+    const dir = `${this.#o.dataDir}/files`;
+    await Deno.mkdir(`${dir}/data`, { recursive: true, mode: 0o700 });
+    const seed = this.#o.provider.randomBytes(SEED_BYTES);
+    const keyFile = `${dir}/key.json`;
+    await Deno.writeTextFile(keyFile, formatNodeKeyFile(seed), { createNew: true, mode: 0o600 });
+    await Deno.chmod(keyFile, 0o600);
+    const keys = await nodeKeysFromSeed(seed, this.#o.provider);
+    seed.fill(0);
+    this.#files = { port: freePort(this.#ports), x25519: toHex(keys.x25519Public), keyFile };
+  }
+
+  async #writeDescriptor(): Promise<void> {
+    const descriptor: NetworkDescriptor = {
+      format: NETWORK_FORMAT,
+      registry: "registry.json",
+      ...(this.fileServer === undefined ? {} : { fileServer: this.fileServer }),
+    };
+    await Deno.writeTextFile(this.descriptorFile, JSON.stringify(descriptor, null, 2) + "\n");
   }
 
   /** The registry file. */
@@ -227,7 +281,25 @@ export class LocalNetwork {
    * @throws {Error} with the node's output when one does not start in time
    */
   async startAll(timeoutMs = DEFAULT_START_TIMEOUT_MS): Promise<void> {
-    await Promise.all(this.#nodes.filter((n) => !this.isRunning(n)).map((n) => this.start(n, timeoutMs)));
+    const files = this.#files;
+    const fileServer = files === undefined || (files.running && !files.running.done) ? Promise.resolve() : this.#spawn(
+      "file app",
+      [
+        FILE_SERVER_MAIN,
+        "--port",
+        String(files.port),
+        "--key-file",
+        files.keyFile,
+        "--data-dir",
+        `${this.#o.dataDir}/files/data`,
+      ],
+      `${this.#o.dataDir}/files/files.log`,
+      timeoutMs,
+    ).then((r) => void (files.running = r));
+    await Promise.all([
+      fileServer,
+      ...this.#nodes.filter((n) => !this.isRunning(n)).map((n) => this.start(n, timeoutMs)),
+    ]);
   }
 
   /**
@@ -238,11 +310,11 @@ export class LocalNetwork {
    * @throws {Error} with the node's output when it exits or does not listen in time
    */
   async start(node: LocalNode, timeoutMs = DEFAULT_START_TIMEOUT_MS): Promise<void> {
-    const flags = Object.entries(this.#o.nodeFlags ?? {}).flatMap(([k, v]) => [`--${k}`, v]);
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
+    const fileFlags = this.#files === undefined ? [] : ["--server-relay-loopback-ports", String(this.#files.port)];
+    const flags = [...fileFlags, ...Object.entries(this.#o.nodeFlags ?? {}).flatMap(([k, v]) => [`--${k}`, v])];
+    const running = await this.#spawn(
+      node.name,
+      [
         SERVICE_NODE_MAIN,
         "--hostname",
         LOOPBACK,
@@ -254,11 +326,21 @@ export class LocalNetwork {
         `${node.dir}/data`,
         ...flags,
       ],
+      `${node.dir}/node.log`,
+      timeoutMs,
+    );
+    this.#running.set(node.ed25519, running);
+  }
+
+  /** Start `deno run -A <args>`, log its output to `logFile`, and wait for its `listening` line. */
+  async #spawn(name: string, args: string[], logFile: string, timeoutMs: number): Promise<Running> {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", ...args],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    const log = await Deno.open(`${node.dir}/node.log`, { create: true, append: true });
+    const log = await Deno.open(logFile, { create: true, append: true });
     const running: Running = { child, exited: child.status, done: false, tail: "", pumps: Promise.resolve() };
     let listening: () => void = () => {};
     const listened = new Promise<void>((resolve) => (listening = resolve));
@@ -279,7 +361,6 @@ export class LocalNetwork {
       running.done = true;
       return s;
     });
-    this.#running.set(node.ed25519, running);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const outcome = await Promise.race([
       listened.then(() => "ok" as const),
@@ -288,9 +369,10 @@ export class LocalNetwork {
     ]);
     clearTimeout(timer);
     if (outcome !== "ok") {
-      await this.stopNode(node);
-      throw new Error(`Cannot start ${node.name}: ${outcome}\n${running.tail}`);
+      await LocalNetwork.#stopProcess(running, DEFAULT_STOP_GRACE_MS);
+      throw new Error(`Cannot start ${name}: ${outcome}\n${running.tail}`);
     }
+    return running;
   }
 
   /**
@@ -330,8 +412,13 @@ export class LocalNetwork {
    */
   async stopNode(node: LocalNode, graceMs = DEFAULT_STOP_GRACE_MS): Promise<void> {
     const r = this.#running.get(node.ed25519);
-    if (r === undefined || r.done) {
-      await r?.pumps;
+    if (r !== undefined) await LocalNetwork.#stopProcess(r, graceMs);
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`; waits for the exit and the output pipes. */
+  static async #stopProcess(r: Running, graceMs: number): Promise<void> {
+    if (r.done) {
+      await r.pumps;
       return;
     }
     try {
@@ -369,8 +456,12 @@ export class LocalNetwork {
     return node;
   }
 
-  /** Stop every node (in parallel). Safe to call more than once. */
+  /** Stop every node and the file app (in parallel). Safe to call more than once. */
   async stop(): Promise<void> {
-    await Promise.all(this.#nodes.map((n) => this.stopNode(n)));
+    const files = this.#files?.running;
+    await Promise.all([
+      ...this.#nodes.map((n) => this.stopNode(n)),
+      ...(files === undefined ? [] : [LocalNetwork.#stopProcess(files, DEFAULT_STOP_GRACE_MS)]),
+    ]);
   }
 }

@@ -34,6 +34,7 @@ import type { NodeDirectory, NodeRecord } from "../directory.ts";
 import type { Logger } from "../logger.ts";
 import type { NodeIdentityKeys } from "../node_keys.ts";
 import { HttpForwarder } from "../relay/forwarder.ts";
+import { HttpServerRelay, serverRelayOptions } from "../relay/http_server_relay.ts";
 import { ZmqForwarder } from "../relay/zmq_forwarder.ts";
 import { type Registry, registryDirectory, type RegistryNode, registrySwarms } from "../registry.ts";
 import { ReplayFilter } from "../replay/replay_filter.ts";
@@ -188,6 +189,8 @@ export class ServiceNode {
       logger,
       handlers: rpc.handlers,
       replay,
+      // Exit role: relay to external servers under the SSRF rules (hardening.md §4).
+      serverRelay: new HttpServerRelay(serverRelayOptions(config)),
     };
     this.app = createApp(deps);
     const onion = onionRequestHandler({ deps, replay });
