@@ -40,7 +40,41 @@ export type ProtocolErrorCode =
   /** A signature did not verify. */
   | "SIGNATURE_INVALID"
   /** A builder argument is out of range (path length, destination fields). */
-  | "BUILD_INVALID";
+  | "BUILD_INVALID"
+  /** A Signal message (e2ee.md §3.5) is malformed: version byte, protobuf, field sizes, length. */
+  | "SIGNAL_MESSAGE_INVALID"
+  /** A Signal message's version (high nibble, e2ee.md §3.5) is not that of the session. */
+  | "SIGNAL_VERSION_UNSUPPORTED"
+  /** A Signal message's key was already used or evicted: a replay or a too-old message (e2ee.md §3.4). */
+  | "SIGNAL_DUPLICATE_MESSAGE"
+  /** A Signal message's counter jumps further ahead than the skip limit (e2ee.md §3.4). */
+  | "SIGNAL_TOO_FAR_AHEAD"
+  /** No session state can take the message, or there is no session to encrypt with. */
+  | "SIGNAL_NO_SESSION"
+  /** A PreKeySignalMessage names a one-time prekey the responder does not hold (e2ee.md §2.2). */
+  | "PREKEY_NOT_FOUND"
+  /** A PreKeySignalMessage names a signed prekey the responder does not hold (e2ee.md §2.2). */
+  | "SIGNED_PREKEY_NOT_FOUND"
+  /** Serialized ratchet state or session record is malformed or of an unknown format version. */
+  | "SIGNAL_STATE_INVALID"
+  /** A Sender Key (distribution) message (e2ee.md §4) is malformed: version byte, protobuf, field sizes. */
+  | "SENDER_KEY_MESSAGE_INVALID"
+  /** No Sender Key state matches the message's distribution id and chain id, or none to encrypt with (e2ee.md §4). */
+  | "SENDER_KEY_NO_STATE"
+  /** A Sender Key message's iteration is behind the chain and its key is not cached: a replay or too old (e2ee.md §4). */
+  | "SENDER_KEY_DUPLICATE_MESSAGE"
+  /** A Sender Key message's iteration jumps further ahead than the limit (e2ee.md §4). */
+  | "SENDER_KEY_TOO_FAR_AHEAD"
+  /** A serialized Sender Key record is malformed or of an unknown format version. */
+  | "SENDER_KEY_STATE_INVALID"
+  /** An attachment blob (e2ee.md §6) is malformed: prefix, length, padding, missing final chunk, size. */
+  | "ATTACHMENT_INVALID"
+  /** A Session-protocol message (e2ee.md §5) is malformed: protobuf, padding, framing, field sizes. */
+  | "MESSAGE_INVALID"
+  /** A Session-protocol message uses a format this build cannot read (version tag, zstd without a decompressor). */
+  | "MESSAGE_UNSUPPORTED"
+  /** The authenticated sender key does not match the claimed sender (Session ID or blinded ID, e2ee.md §5). */
+  | "SENDER_MISMATCH";
 
 /**
  * Thrown by `protocol/` for malformed, oversized or unauthentic input.

@@ -157,3 +157,24 @@ export {
   type VerifyOptions,
   verifySignature,
 } from "./storage/signatures.ts";
+export * from "./crypto/xeddsa.ts";
+export * from "./crypto/secretstream.ts";
+export { blake2bPersonal, type IncrementalHash } from "./crypto/blake2b_personal.ts";
+export * from "./e2ee/signal/constants.ts";
+export * from "./e2ee/signal/kdf.ts";
+export * from "./e2ee/signal/keys.ts";
+export * from "./e2ee/signal/skipped_keys.ts";
+export * from "./e2ee/signal/ratchet_state.ts";
+export * from "./e2ee/signal/wire.ts";
+export * from "./e2ee/signal/x3dh.ts";
+export * from "./e2ee/signal/double_ratchet.ts";
+export * from "./e2ee/signal/prekeys.ts";
+export * from "./e2ee/signal/session_record.ts";
+export * from "./e2ee/signal/session_cipher.ts";
+export * from "./e2ee/signal/sender_key_constants.ts";
+export * from "./e2ee/signal/sender_key_message.ts";
+export * from "./e2ee/signal/sender_key_record.ts";
+export * from "./e2ee/signal/sender_keys.ts";
+export * from "./e2ee/attachments/attachment_size.ts";
+export * from "./e2ee/attachments/deterministic_attachment.ts";
+export * from "./e2ee/attachments/legacy_attachment.ts";
