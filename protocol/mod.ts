@@ -178,3 +178,5 @@ export * from "./e2ee/signal/sender_keys.ts";
 export * from "./e2ee/attachments/attachment_size.ts";
 export * from "./e2ee/attachments/deterministic_attachment.ts";
 export * from "./e2ee/attachments/legacy_attachment.ts";
+// The Session protocol (e2ee.md §5) is its own entry point, `@allium/protocol/session`
+// (protocol/e2ee/session/mod.ts), because its API carries the generated protobuf types.
