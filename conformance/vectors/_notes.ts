@@ -186,3 +186,69 @@ export const ONION_NOTES: Readonly<Record<string, Note>> = {
       "Routing JSON names more than one action. The reference applies headers > host > destination (onion-requests.md §4); a stricter node may refuse it with ONION_INNER_INVALID. Either is acceptable; if it succeeds, the result must equal peel.",
   },
 };
+
+/** The flags of `layer_v1.json`. */
+export const LAYER_NOTES: Readonly<Record<string, Note>> = {
+  Pseudorandom: { bugType: "BASIC", description: "A layer with a blob from a fixed seed and an outer trailer." },
+  EmptyBlob: { bugType: "EDGE_CASE", description: "N = 0: the blob is empty and the trailer follows the prefix." },
+  LongBlob: { bugType: "EDGE_CASE", description: "A 1024-byte blob." },
+  LittleEndian: {
+    bugType: "MODIFIED_PARAMETER",
+    description:
+      "The prefix is little-endian (onion-requests.md §1); read big-endian it would overrun, so a big-endian reader refuses a valid layer.",
+  },
+  JsonInBlob: {
+    bugType: "EDGE_CASE",
+    description: "The blob itself looks like JSON; the split must follow N, never search for a brace.",
+  },
+  Utf8Trailer: { bugType: "EDGE_CASE", description: "The trailer holds multi-byte UTF-8 text; the split is by bytes." },
+  EmptyTrailer: {
+    bugType: "CAN_OF_WORMS",
+    description:
+      "N covers everything after the prefix, so the trailer is empty. Framing allows it; a decoder that also requires a JSON trailer refuses it. Either is acceptable.",
+  },
+  ShortPrefix: { bugType: "EDGE_CASE", description: "Fewer than 4 bytes: there is no length prefix. Refused." },
+  Overrun: {
+    bugType: "MISSING_STEP",
+    description: "N is larger than the bytes after the prefix. Refused without reading past the end.",
+  },
+  BigEndianPrefix: {
+    bugType: "MODIFIED_PARAMETER",
+    description: "The prefix is written big-endian; read as specified (little-endian) it overruns. Refused.",
+  },
+};
+
+/** The flags of `onion_reply_v1.json`. */
+export const REPLY_NOTES: Readonly<Record<string, Note>> = {
+  Pseudorandom: {
+    bugType: "BASIC",
+    description:
+      "A valid reply with keys and nonce from a fixed seed. Sealing the plaintext must reproduce body; the client opening body must read reply.",
+  },
+  EmbeddedJson: {
+    bugType: "EDGE_CASE",
+    description:
+      'A service node embedded the handler\'s JSON as a value ("json": true, onion-requests.md §6); the client reads it back as compact JSON text.',
+  },
+  ErrorStatus: {
+    bugType: "BASIC",
+    description:
+      "The status inside the reply is not 200 (421, 404): the HTTP status is still 200 and the real one travels encrypted.",
+  },
+  EmptyBody: { bugType: "EDGE_CASE", description: "The reply body is empty." },
+  ModifiedTag: { bugType: "AUTH_BYPASS", description: "One bit of the reply's tag is flipped. Refused." },
+  TruncatedBody: { bugType: "AUTH_BYPASS", description: "The sealed reply lost its last byte. Refused." },
+  WrongKey: {
+    bugType: "BASIC",
+    description: "The client's ephemeral key pair is not the one the reply was sealed for. Refused.",
+  },
+  NotBase64: {
+    bugType: "EDGE_CASE",
+    description: "A node or v3 reply body with a character outside the base64 alphabet. Refused.",
+  },
+  MalformedPlaintext: {
+    bugType: "EDGE_CASE",
+    description:
+      'The reply authenticates but its plaintext has the wrong shape: a node reply that is not JSON or lacks an integer "status", a v4 reply that is not a bencoded list of byte strings with a JSON meta holding an integer "code". Refused.',
+  },
+};

@@ -10,9 +10,11 @@
  * deno run -A conformance/vectors/generate.ts --check   # exit 1 if a regeneration differs
  * ```
  *
- * Files: `hop_aesgcm_v1.json`, `hop_xchacha20_v1.json` (schema `schemas/hop_schema_v1.json`) and
- * `onion_peel_v1.json` (schema `schemas/onion_peel_schema_v1.json`). A published tcId never
- * changes meaning: add cases with new ids, never renumber; a format change is a `_v2` schema.
+ * Files: `hop_aesgcm_v1.json`, `hop_xchacha20_v1.json` (schema `schemas/hop_schema_v1.json`),
+ * `onion_peel_v1.json`, `layer_v1.json`, `onion_reply_v1.json`, `swarm_assign_v1.json`,
+ * `storage_message_hash_v1.json` and `storage_signatures_v1.json` (each with
+ * `schemas/<name>_schema_v1.json`). A published tcId never changes meaning: add cases with new
+ * ids, never renumber; a format change is a `_v2` schema.
  *
  * @module
  */
@@ -25,9 +27,23 @@ import { hopFile } from "./_hop_cases.ts";
 import type { OnionTest } from "./_onion_cases.ts";
 import { onionCases } from "./_onion_specs.ts";
 import { layerCases, type OnionLayerTest } from "./_layer_cases.ts";
+import { layerFile } from "./_layer_framing_cases.ts";
+import { replyFile } from "./_reply_cases.ts";
+import { swarmFile } from "./_swarm_cases.ts";
+import { messageHashFile } from "./_message_hash_cases.ts";
+import { signaturesFile } from "./_signature_cases.ts";
 
 /** File names, in the order they are generated. */
-export const VECTOR_FILES = ["hop_aesgcm_v1.json", "hop_xchacha20_v1.json", "onion_peel_v1.json"] as const;
+export const VECTOR_FILES = [
+  "hop_aesgcm_v1.json",
+  "hop_xchacha20_v1.json",
+  "onion_peel_v1.json",
+  "layer_v1.json",
+  "onion_reply_v1.json",
+  "swarm_assign_v1.json",
+  "storage_message_hash_v1.json",
+  "storage_signatures_v1.json",
+] as const;
 
 /** A published vector file name. */
 export type VectorFileName = typeof VECTOR_FILES[number];
@@ -75,6 +91,11 @@ export async function generateVectorFiles(): Promise<Record<VectorFileName, stri
     "hop_aesgcm_v1.json": serialize(await hopFile(provider, "aes-gcm")),
     "hop_xchacha20_v1.json": serialize(await hopFile(provider, "xchacha20")),
     "onion_peel_v1.json": serialize(await onionPeelFile(provider)),
+    "layer_v1.json": serialize(layerFile()),
+    "onion_reply_v1.json": serialize(await replyFile(provider)),
+    "swarm_assign_v1.json": serialize(swarmFile()),
+    "storage_message_hash_v1.json": serialize(await messageHashFile(provider)),
+    "storage_signatures_v1.json": serialize(await signaturesFile(provider)),
   };
 }
 
