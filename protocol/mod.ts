@@ -129,7 +129,7 @@ export {
 } from "./swarm/rebalance.ts";
 export { type NodeAddress, preserveIps } from "./swarm/preserve_ips.ts";
 export * from "./storage/rate_limiter.ts";
-export { AES_256_KEY_BYTES, AES_BLOCK_BYTES, aes256CbcDecrypt, aes256CbcEncrypt } from "./crypto/aes_cbc.ts";
+export { aes256CbcDecrypt, aes256CbcEncrypt, AES_256_KEY_BYTES, AES_BLOCK_BYTES } from "./crypto/aes_cbc.ts";
 export * from "./storage/serialization.ts";
 export * from "./storage/params.ts";
 export { encodeForwardParams, forwardParams } from "./storage/params_encode.ts";
