@@ -12,7 +12,19 @@
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { bencode, decodeLayer, encodeLayer, encodeV4Request, encodeV4Response, toBase64, toHex } from "../mod.ts";
+import {
+  bencode,
+  type BValue,
+  concat,
+  decodeLayer,
+  encodeHandoverBlobs,
+  encodeLayer,
+  encodeV4Request,
+  encodeV4Response,
+  fromHex,
+  toBase64,
+  toHex,
+} from "../mod.ts";
 import {
   EPHEMERAL,
   ephemeralTrailer,
@@ -27,6 +39,9 @@ import {
   sealBlob,
 } from "./_fixtures.ts";
 import { corpusDir } from "./_harness.ts";
+import { GATEWAY_BODIES, layerFields } from "./_gateway.ts";
+import { FOREIGN, GROUP, storageInput, validExamples } from "./_storage.ts";
+import { requestInput } from "./targets/gateway_route.ts";
 
 const te = new TextEncoder();
 const u8 = (s: string) => te.encode(s);
@@ -405,5 +420,438 @@ const replies: [string, Uint8Array, string][] = [
   ["base64-whitespace", u8(` ${toBase64(nodeOk)}\n`), "base64 with surrounding whitespace"],
 ];
 for (const [name, bytes, comment] of replies) write("reply", name, bytes, comment);
+
+// ---------------------------------------------------------------------------------------------
+// storage_params and storage_auth: `<method> [now=…] [fwd] [hf=…]\n<params>`
+// ---------------------------------------------------------------------------------------------
+
+for (const e of validExamples()) {
+  write("storage_params", e.name, e.input, "signed request at the fixed time (fuzz/_storage.ts)");
+  write("storage_auth", e.name, e.input, "signed request at the fixed time (fuzz/_storage.ts)");
+}
+const GH = GROUP.hex;
+const SIG64 = toBase64(new Uint8Array(64));
+const params: [string, Uint8Array, string][] = [
+  ["no-newline", u8("store"), "no header line end: params empty"],
+  ["empty", new Uint8Array(0), "empty method, empty params"],
+  ["unknown-method", storageInput("ifelse", u8("{}")), "not implemented: no method"],
+  ["proto-method", storageInput("__proto__", u8("{}")), "method naming an Object.prototype member"],
+  ["params-array", storageInput("store", u8("[]")), "params not an object"],
+  ["params-string", storageInput("retrieve", u8('"x"')), "params a JSON string"],
+  ["params-not-json", storageInput("store", u8("not json")), "params neither JSON nor bencode"],
+  ["params-bom-json", storageInput("info", u8("\uFEFF{}")), "JSON params with a BOM"],
+  ["params-invalid-utf8", storageInput("info", Uint8Array.of(0x7b, 0xc0, 0xaf, 0x7d)), "JSON params, invalid UTF-8"],
+  ["bt-unterminated", storageInput("store", u8("d1:a")), "bencoded dict, unterminated"],
+  ["bt-list", storageInput("store", u8("le")), "bencoded list (starts with l: read as JSON)"],
+  ["bt-empty-dict", storageInput("delete_all", u8("de")), "bencoded empty dict"],
+  ["json-duplicate-keys", storageInput("get_swarm", u8(`{"pubkey":"${GH}","pubkey":"${GH}"}`)), "duplicate keys"],
+  ["pubkey-and-pubKey", storageInput("get_swarm", u8(`{"pubkey":"${GH}","pubKey":"${GH}"}`)), "both spellings"],
+  ["pubkey-65-hex", storageInput("get_swarm", u8(`{"pubkey":"${GH.slice(1)}"}`)), "65 hex digits"],
+  [
+    "store-timestamp-seconds",
+    storageInput("store", u8(`{"pubkey":"${GH}","timestamp":1700000000,"expiry":1700000001,"data":""}`)),
+    "expiry in seconds",
+  ],
+  [
+    "store-ttl-string",
+    storageInput("store", u8(`{"pubkey":"${GH}","timestamp":"1700000000000","ttl":"86400000","data":"aGk="}`)),
+    "stringified timestamp and ttl",
+  ],
+  [
+    "store-ttl-negative-string",
+    storageInput("store", u8(`{"pubkey":"${GH}","timestamp":1700000000000,"ttl":"-5","data":""}`)),
+    "ttl -5 as a string",
+  ],
+  [
+    "store-data-not-base64",
+    storageInput("store", u8(`{"pubkey":"${GH}","timestamp":1700000000000,"ttl":1,"data":"a"}`)),
+    "data not base64",
+  ],
+  [
+    "namespace-out-of-range",
+    storageInput(
+      "retrieve",
+      u8(`{"pubkey":"${GH}","namespace":32768,"timestamp":1700000000000,"signature":"${SIG64}"}`),
+    ),
+    "namespace 32768",
+  ],
+  [
+    "namespace-all-store",
+    storageInput("store", u8(`{"pubkey":"${GH}","namespace":"all"}`)),
+    "all where a number is needed",
+  ],
+  [
+    "expire-empty-expiry",
+    storageInput(
+      "expire",
+      u8(`{"pubkey":"${GH}","signature":"${SIG64}","messages":["${"A".repeat(43)}"],"expiry":[]}`),
+    ),
+    "expire without expiries",
+  ],
+  [
+    "expire-shorten-and-extend",
+    storageInput(
+      "expire",
+      u8(
+        `{"pubkey":"${GH}","signature":"${SIG64}","messages":"${
+          "A".repeat(43)
+        }","expiry":1,"shorten":true,"extend":true}`,
+      ),
+    ),
+    "shorten and extend",
+  ],
+  [
+    "revoke-51-tokens",
+    storageInput(
+      "revoke_subaccount",
+      u8(
+        `{"pubkey":"${GH}","signature":"${SIG64}","timestamp":1,"revoke":[${Array(51).fill(`"${"00".repeat(36)}"`)}]}`,
+      ),
+    ),
+    "more than 50 tokens",
+  ],
+  ["batch-empty", storageInput("batch", u8('{"requests":[]}')), "empty batch"],
+  [
+    "batch-21",
+    storageInput("batch", u8(`{"requests":[${Array(21).fill('{"method":"info","params":{}}')}]}`)),
+    "21 sub-requests",
+  ],
+  [
+    "batch-nested",
+    storageInput("batch", u8('{"requests":[{"method":"batch","params":{"requests":[]}}]}')),
+    "batch inside batch",
+  ],
+  [
+    "sequence-bt-21",
+    storageInput("sequence", bencode({ requests: Array(21).fill({ method: u8("info"), params: {} }) })),
+    "bencoded sequence of 21",
+  ],
+  [
+    "batch-bt-method-int",
+    storageInput("batch", bencode({ requests: [{ method: 1, params: {} }] })),
+    "bt sub-request method not bytes",
+  ],
+];
+for (const [name, bytes, comment] of params) {
+  write("storage_params", name, bytes, comment);
+  write("storage_auth", name, bytes, comment);
+}
+
+// ---------------------------------------------------------------------------------------------
+// handover_blob
+// ---------------------------------------------------------------------------------------------
+
+const MSG = {
+  account: "05" + "ab".repeat(32),
+  hash: "A".repeat(43),
+  timestamp: 1_700_000_000_000,
+  expiry: 1_700_086_400_000,
+};
+const hv = (body: string | Uint8Array, v = 1) => concat(Uint8Array.of(v), typeof body === "string" ? u8(body) : body);
+const handover: [string, Uint8Array, string][] = [
+  ["empty-list", hv("le"), "no messages"],
+  ["one-message", encodeHandoverBlobs([{ ...MSG, data: u8("hello") }])[0], "one message"],
+  [
+    "two-messages",
+    encodeHandoverBlobs([{ ...MSG, data: u8("a") }, {
+      ...MSG,
+      account: "03" + "cd".repeat(32),
+      hash: "h",
+      data: new Uint8Array(0),
+    }])[0],
+    "two messages",
+  ],
+  [
+    "bom-hash",
+    encodeHandoverBlobs([{ ...MSG, hash: "\uFEFFh", data: u8("x") }])[0],
+    "hash starting with a BOM (must round trip)",
+  ],
+  [
+    "extreme-times",
+    encodeHandoverBlobs([{
+      ...MSG,
+      timestamp: Number.MIN_SAFE_INTEGER,
+      expiry: Number.MAX_SAFE_INTEGER,
+      data: u8("x"),
+    }])[0],
+    "times at the safe-integer limits",
+  ],
+  ["empty", new Uint8Array(0), "empty"],
+  ["version-0", hv("le", 0), "version byte 0x00"],
+  ["version-2", hv("le", 2), "version byte 0x02"],
+  ["not-a-list", hv("i1e"), "body is an integer"],
+  ["trailing-data", hv("lei1e"), "trailing data"],
+  ["element-4-fields", hv(bencode([[new Uint8Array(33), u8("h"), 1, 2]])), "element of 4 fields"],
+  ["element-6-fields", hv(bencode([[new Uint8Array(33), u8("h"), 1, 2, u8("d"), 0]])), "element of 6 fields"],
+  ["account-32-bytes", hv(bencode([[new Uint8Array(32), u8("h"), 1, 2, u8("d")]])), "32-byte account"],
+  [
+    "hash-invalid-utf8",
+    hv(bencode([[new Uint8Array(33), Uint8Array.of(0xc0, 0xaf), 1, 2, u8("d")]])),
+    "hash not UTF-8",
+  ],
+  ["timestamp-string", hv(bencode([[new Uint8Array(33), u8("h"), u8("1"), 2, u8("d")]])), "timestamp a string"],
+  ["data-int", hv(bencode([[new Uint8Array(33), u8("h"), 1, 2, 3]])), "data an integer"],
+  ["element-dict", hv(bencode([{ a: 1 }])), "element a dict"],
+  ["int-non-canonical", hv("ll33:" + "a".repeat(33) + "1:hi01ei2e1:dee"), "non-canonical integer"],
+];
+for (const [name, bytes, comment] of handover) write("handover_blob", name, bytes, comment);
+
+// ---------------------------------------------------------------------------------------------
+// sn_onion_request: one bencoded dict
+// ---------------------------------------------------------------------------------------------
+
+for (const g of GATEWAY_BODIES) {
+  const f = layerFields(g.body);
+  write(
+    "sn_onion_request",
+    g.name,
+    bencode({ data: f.data, enc_type: u8(f.encType), ephemeral_key: f.ephemeralKey, hop_no: f.hopNo ?? 1 }),
+    "sn.onion_request dict of a real layer for SELF (gateway/_testing/fixtures.ts)",
+  );
+}
+const L = layerFields(GATEWAY_BODIES[0].body);
+const dict = (over: Record<string, BValue | undefined>) => {
+  const d: Record<string, BValue> = {};
+  const base: Record<string, BValue | undefined> = {
+    data: L.data,
+    enc_type: u8(L.encType),
+    ephemeral_key: L.ephemeralKey,
+    hop_no: 1,
+    ...over,
+  };
+  for (const [k, v] of Object.entries(base)) if (v !== undefined) d[k] = v;
+  return bencode(d);
+};
+const sn: [string, Uint8Array, string][] = [
+  ["empty", new Uint8Array(0), "empty"],
+  ["list", u8("le"), "not a dict"],
+  ["no-data", dict({ data: undefined }), "data missing"],
+  ["data-int", dict({ data: 1 }), "data an integer"],
+  ["no-key", dict({ ephemeral_key: undefined }), "ephemeral_key missing"],
+  ["key-31", dict({ ephemeral_key: L.ephemeralKey.subarray(1) }), "31-byte key"],
+  ["key-low-order", dict({ ephemeral_key: fromHex(LOW_ORDER_KEYS[4]) }), "low-order key"],
+  ["key-non-canonical", dict({ ephemeral_key: fromHex(NON_CANONICAL_KEYS[0]) }), "non-canonical key"],
+  ["enc-type-absent", dict({ enc_type: undefined }), "enc_type absent (aes-gcm)"],
+  ["enc-type-int", dict({ enc_type: 1 }), "enc_type an integer"],
+  ["enc-type-cbc", dict({ enc_type: u8("aes-cbc") }), "CBC refused"],
+  ["enc-type-invalid-utf8", dict({ enc_type: Uint8Array.of(0x67, 0x63, 0x6d, 0xff) }), "enc_type not UTF-8"],
+  ["hop-no-16", dict({ hop_no: 16 }), "hop_no 16"],
+  ["hop-no-int32-max", dict({ hop_no: 2 ** 31 - 1 }), "hop_no 2^31 - 1"],
+  ["hop-no-int32-overflow", dict({ hop_no: 2 ** 31 }), "hop_no 2^31"],
+  ["hop-no-negative", dict({ hop_no: -5 }), "hop_no -5 (clamped to 1)"],
+  ["hop-no-string", dict({ hop_no: u8("1") }), "hop_no a string"],
+  ["extra-key", dict({ x: 1 }), "unknown key (ignored)"],
+  ["data-truncated", dict({ data: L.data.subarray(0, 20) }), "blob shorter than nonce + tag"],
+];
+for (const [name, bytes, comment] of sn) write("sn_onion_request", name, bytes, comment);
+
+// ---------------------------------------------------------------------------------------------
+// registry_file and directory_file
+// ---------------------------------------------------------------------------------------------
+
+const K = ["0f".repeat(32), "a1".repeat(32), "ff".repeat(32)];
+const rnode = (i: number, over: Record<string, unknown> = {}) => ({
+  ed25519: K[i],
+  x25519: "11".repeat(32),
+  ip: `127.0.0.${i + 1}`,
+  https_port: 22021 + i,
+  omq_port: 22020 + i,
+  swarm: i === 2 ? "ffffffffffffffff" : "0",
+  ...over,
+});
+const reg = (nodes: unknown[], over: Record<string, unknown> = {}) =>
+  u8(JSON.stringify({ format: "allium-registry/1", height: 3, seed: "ab".repeat(32), nodes, ...over }, null, 2));
+const registry: [string, Uint8Array, string][] = [
+  ["empty", reg([]), "no nodes"],
+  ["three-nodes", reg([rnode(0), rnode(1), rnode(2)]), "three nodes, one unassigned"],
+  [
+    "uppercase-keys",
+    reg([rnode(0, { ed25519: K[0].toUpperCase(), x25519: "AB".repeat(32) })]),
+    "upper-case hex (valid)",
+  ],
+  ["not-json", u8("registry"), "not JSON"],
+  ["array", u8("[]"), "top level an array"],
+  ["bom", concat(Uint8Array.of(0xef, 0xbb, 0xbf), reg([])), "BOM first (dropped by readTextFile)"],
+  ["unknown-field", reg([], { extra: 1 }), "unknown top-level field"],
+  [
+    "duplicate-key-text",
+    u8(
+      '{"format":"allium-registry/1","format":"allium-registry/1","height":0,"seed":"' + "00".repeat(32) +
+        '","nodes":[]}',
+    ),
+    "duplicate keys",
+  ],
+  ["duplicate-node", reg([rnode(0), rnode(0)]), "node listed twice"],
+  [
+    "duplicate-node-case",
+    reg([rnode(0), rnode(0, { ed25519: K[0].toUpperCase() })]),
+    "node listed twice, two spellings",
+  ],
+  ["unsorted", reg([rnode(1), rnode(0)]), "nodes out of order"],
+  ["x25519-zero", reg([rnode(0, { x25519: "00".repeat(32) })]), "all-zero x25519"],
+  ["ip-256", reg([rnode(0, { ip: "256.0.0.1" })]), "bad IPv4"],
+  ["ip-leading-zero", reg([rnode(0, { ip: "01.2.3.4" })]), "IPv4 with a leading zero"],
+  ["port-0", reg([rnode(0, { https_port: 0 })]), "port 0"],
+  ["port-65536", reg([rnode(0, { omq_port: 65536 })]), "port 65536"],
+  ["port-float", reg([rnode(0, { https_port: 1.5 })]), "port 1.5"],
+  ["swarm-17-digits", reg([rnode(0, { swarm: "10000000000000000" })]), "swarm of 17 hex digits"],
+  ["swarm-uppercase", reg([rnode(0, { swarm: "FF" })]), "upper-case swarm"],
+  ["height-negative", reg([], { height: -1 }), "height -1"],
+  [
+    "height-minus-zero",
+    u8('{"format":"allium-registry/1","height":-0,"seed":"' + "ab".repeat(32) + '","nodes":[]}'),
+    "height -0 (accepted; written back as 0)",
+  ],
+  ["seed-short", reg([], { seed: "ab".repeat(31) }), "seed of 31 bytes"],
+  ["node-nested", reg([rnode(0, { extra: { a: 1 } })]), "nesting deeper than 3"],
+  [
+    "two-starving-swarms",
+    reg([rnode(0, { swarm: "1" }), rnode(1, { swarm: "ffffffffffffffff" }), rnode(2, { swarm: "0" })]),
+    "two swarms below the minimum: advanceRegistry() throws as oxen-core does",
+  ],
+];
+for (const [name, bytes, comment] of registry) write("registry_file", name, bytes, comment);
+
+const dnode = (over: Record<string, unknown> = {}) => ({
+  x25519: "cd".repeat(32),
+  http: "http://127.0.0.1:22021",
+  ...over,
+});
+const dir = (nodes: Record<string, unknown>, over: Record<string, unknown> = {}) =>
+  u8(JSON.stringify({ format: "allium-directory/1", nodes, ...over }, null, 2));
+const directory: [string, Uint8Array, string][] = [
+  ["empty", dir({}), "no nodes"],
+  [
+    "two-nodes",
+    dir({
+      [K[0]]: dnode({ zmq: "tcp://127.0.0.1:22020", swarm: "1a2b" }),
+      [K[1]]: dnode({ http: "https://node.example.org/" }),
+    }),
+    "two nodes",
+  ],
+  ["ipv6", dir({ [K[0]]: dnode({ http: "http://[::1]:8080" }) }), "IPv6 literal"],
+  [
+    "uppercase",
+    dir({ [K[0].toUpperCase()]: dnode({ http: "HTTP://Node.Example.ORG", swarm: "FF" }) }),
+    "upper case (normalised)",
+  ],
+  ["two-spellings", dir({ [K[0]]: dnode(), [K[0].toUpperCase()]: dnode() }), "one key in two spellings"],
+  ["user-info", dir({ [K[0]]: dnode({ http: "http://user@host" }) }), "user info"],
+  ["path", dir({ [K[0]]: dnode({ http: "http://host/path" }) }), "path"],
+  ["port-65536", dir({ [K[0]]: dnode({ http: "http://host:65536" }) }), "port 65536"],
+  ["port-leading-zero", dir({ [K[0]]: dnode({ http: "http://host:022021" }) }), "port with a leading zero"],
+  ["zmq-no-port", dir({ [K[0]]: dnode({ zmq: "tcp://host" }) }), "zmq without a port"],
+  ["x25519-zero", dir({ [K[0]]: dnode({ x25519: "00".repeat(32) }) }), "all-zero x25519"],
+  ["unknown-field", dir({ [K[0]]: dnode({ port: 1 }) }), "unknown node field"],
+  ["key-63", dir({ [K[0].slice(1)]: dnode() }), "63-digit key"],
+  ["format-wrong", dir({}, { format: "allium-registry/1" }), "wrong format"],
+  ["nodes-array", dir({}, { nodes: [] }), "nodes an array"],
+  ["proto-key", u8('{"format":"allium-directory/1","nodes":{"__proto__":{}}}'), "__proto__ node key"],
+  ["bom", concat(Uint8Array.of(0xef, 0xbb, 0xbf), dir({})), "BOM first"],
+  ["dotted-999", dir({ [K[0]]: dnode({ http: "http://999.999.999.999:1" }) }), "not an IPv4 address, not a URL"],
+];
+for (const [name, bytes, comment] of directory) write("directory_file", name, bytes, comment);
+
+// ---------------------------------------------------------------------------------------------
+// gateway_route: raw bodies, or `METHOD /path [flags]\nheaders\n\nbody`
+// ---------------------------------------------------------------------------------------------
+
+for (const g of GATEWAY_BODIES) write("gateway_route", `raw-${g.name}`, g.body, "raw /onion_req/v2 body for SELF");
+const relay = GATEWAY_BODIES.find((g) => g.name === "relay-next-xchacha")!.body;
+const deliver = GATEWAY_BODIES.find((g) => g.name === "deliver-info")!.body;
+const routes: [string, Uint8Array, string][] = [
+  ["deliver-replayed", requestInput({ body: deliver, twice: true }), "the same onion twice: the replay is refused"],
+  ["relay-replayed", requestInput({ body: relay, twice: true }), "a relay twice"],
+  ["relay-stream", requestInput({ body: relay, stream: true }), "body in 7-byte chunks"],
+  ["relay-timeout", requestInput({ body: relay, fwd: "timeout" }), "next hop times out: 504"],
+  ["relay-busy", requestInput({ body: relay, fwd: "busy" }), "forwarder busy: 503"],
+  ["relay-unreachable", requestInput({ body: relay, fwd: "unreachable" }), "next hop unreachable: 502"],
+  ["relay-bad-response", requestInput({ body: relay, fwd: "bad_response" }), "next hop garbage: 502"],
+  ["health", requestInput({ method: "GET", path: "/health", body: new Uint8Array(0) }), "GET /health"],
+  [
+    "metrics-loopback",
+    requestInput({ method: "GET", path: "/metrics", from: "::1", body: new Uint8Array(0) }),
+    "GET /metrics from loopback",
+  ],
+  [
+    "metrics-remote",
+    requestInput({ method: "GET", path: "/metrics", body: new Uint8Array(0) }),
+    "GET /metrics from a client: 404",
+  ],
+  ["head-onion", requestInput({ method: "HEAD", body: new Uint8Array(0) }), "HEAD /onion_req/v2"],
+  ["get-onion", requestInput({ method: "GET", body: new Uint8Array(0) }), "GET /onion_req/v2"],
+  ["put-onion", requestInput({ method: "PUT", body: relay }), "PUT /onion_req/v2"],
+  ["trailing-slash", requestInput({ path: "/onion_req/v2/", body: relay }), "path with a trailing slash"],
+  [
+    "content-length-short",
+    requestInput({ body: relay, headers: [["content-length", String(relay.length - 1)]] }),
+    "Content-Length one short",
+  ],
+  [
+    "content-length-long",
+    requestInput({ body: relay, headers: [["content-length", String(relay.length + 1)]] }),
+    "Content-Length one long",
+  ],
+  [
+    "content-length-twice",
+    requestInput({ body: relay, headers: [["content-length", `${relay.length}, ${relay.length}`]] }),
+    "Content-Length listed twice",
+  ],
+  [
+    "content-length-huge",
+    requestInput({ body: relay, headers: [["content-length", "99999999999999999999"]] }),
+    "Content-Length huge",
+  ],
+  ["content-encoding-gzip", requestInput({ body: relay, headers: [["content-encoding", "gzip"]] }), "gzip: 415"],
+  ["empty-body", requestInput({ body: new Uint8Array(0) }), "empty body"],
+  ["client-not-an-ip", requestInput({ body: relay, from: "not-an-ip" }), "client address not an IP"],
+];
+for (const [name, bytes, comment] of routes) write("gateway_route", name, bytes, comment);
+
+// ---------------------------------------------------------------------------------------------
+// storage_rpc: the delivered payload
+// ---------------------------------------------------------------------------------------------
+
+for (const e of validExamples()) {
+  const nl = e.input.indexOf(0x0a);
+  const method = new TextDecoder().decode(e.input.subarray(0, nl)).split(" ")[0];
+  const p = e.input.subarray(nl + 1);
+  if (p[0] !== 0x7b) continue; // bencoded params only travel over sn.storage_cc
+  write(
+    "storage_rpc",
+    e.name,
+    u8(`{"method":${JSON.stringify(method)},"params":${new TextDecoder().decode(p)}}`),
+    "signed request at the fixed time (fuzz/_storage.ts)",
+  );
+}
+const rpc: [string, string, string][] = [
+  ["info-no-params", '{"method":"info"}', "params absent"],
+  ["get-swarm-foreign", `{"method":"get_swarm","params":{"pubkey":"${FOREIGN.hex}"}}`, "another swarm's account"],
+  ["retrieve-foreign-421", `{"method":"retrieve","params":{"pubkey":"${FOREIGN.hex}","namespace":-10}}`, "421"],
+  ["method-not-string", '{"method":1,"params":{}}', "method not a string"],
+  ["method-unknown", '{"method":"oxend_request","params":{}}', "no method"],
+  ["method-proto", '{"method":"__proto__","params":{}}', "method naming an Object.prototype member"],
+  ["params-array", '{"method":"info","params":[]}', "params an array"],
+  ["not-object", "[]", "payload an array"],
+  ["not-json", "not json", "payload not JSON"],
+  ["duplicate-method", '{"method":"info","method":"store","params":{}}', "duplicate keys"],
+  [
+    "batch-lone-surrogate-method",
+    '{"method":"batch","params":{"requests":[{"method":"info","params":{}},{"method":"\\ud800info","params":{}}]}}',
+    "sub-request method with a lone surrogate, echoed in the refusal (U+FFFD on the wire)",
+  ],
+  ["depth-17", `{"method":"info","params":{"a":${"[".repeat(15)}${"]".repeat(15)}}}`, "nesting deeper than 16"],
+  [
+    "batch-of-info",
+    `{"method":"batch","params":{"requests":[${Array(20).fill('{"method":"info","params":{}}')}]}}`,
+    "20 sub-requests",
+  ],
+  [
+    "data-over-limit-claim",
+    `{"method":"store","params":{"data":"${"A".repeat(102_404)}"}}`,
+    "data over 76,800 bytes: 413",
+  ],
+];
+for (const [name, text, comment] of rpc) write("storage_rpc", name, u8(text), comment);
 
 console.log(`wrote ${written} corpus files`);

@@ -23,6 +23,8 @@ export interface WorkerRequest {
   corpusOnly?: boolean;
   /** Source of a RegExp of oracle failures to tolerate. */
   tolerate?: string;
+  /** Also tolerate the target's open (reported, unfixed) findings. */
+  tolerateOpen?: boolean;
   /** Crypto provider name (default: the runtime default). */
   provider?: ProviderName;
   /** Shared memory: Int32 [counter, input length, 0, 0], then the input bytes. */
@@ -50,6 +52,7 @@ scope.onmessage = async (e: MessageEvent<WorkerRequest>) => {
     maxRuns: req.maxRuns,
     corpusOnly: req.corpusOnly,
     tolerate: req.tolerate === undefined ? undefined : new RegExp(req.tolerate),
+    tolerateOpen: req.tolerateOpen,
     onInput(input) {
       bytes.set(input.length <= bytes.length ? input : input.subarray(0, bytes.length));
       Atomics.store(header, 1, input.length);

@@ -4,8 +4,13 @@
  * printed seed. A finding — anything but `ProtocolError` escaping, a failed oracle, a hang or a
  * runaway allocation — is written to `fuzz/corpus/<target>/finding-<hash>` and the run exits 1.
  *
+ * The seed is printed first and again in the final summary: a per-target table (inputs replayed
+ * and generated, refusals, findings) and one JSON line starting `fuzz-summary ` (also written to
+ * `--summary FILE`).
+ *
  * ```sh
  * npm run fuzz                                  # every target, 60 s each
+ * npm run fuzz -- --minutes 5 --jobs 2          # every target, 5 min each, two at a time
  * npm run fuzz -- --seconds 10 --target reply   # one target, 10 s
  * npm run fuzz -- --seed 12345 --jobs 2         # fixed seed, two targets at a time
  * npm run fuzz -- --corpus-only                 # replay the corpus only
@@ -23,6 +28,7 @@ import { SHARED_HEADER_BYTES, type WorkerRequest } from "./_worker.ts";
 
 const USAGE = `Usage: deno run -A fuzz/run.ts [options]
   --seconds N        time box per target for generated inputs (default 60)
+  --minutes N        the same in minutes (instead of --seconds)
   --target NAME      run only this target (repeatable or comma-separated): ${TARGET_NAMES.join(", ")}
   --seed S           base seed (default: from the clock; always printed)
   --jobs J           targets run at the same time (default 1)
@@ -32,7 +38,9 @@ const USAGE = `Usage: deno run -A fuzz/run.ts [options]
   --max-rss-mib N    process memory above this is a finding (default 3072)
   --corpus-only      replay the corpus and seeds only
   --tolerate REGEX   count oracle failures (InvariantError) whose message matches as tolerated,
-                     to keep fuzzing while a known finding waits for its fix`;
+                     to keep fuzzing while a known finding waits for its fix
+  --tolerate-open    tolerate the findings each target lists as open (reported, not fixed yet)
+  --summary FILE     also write the final JSON summary to FILE`;
 
 /** Room in shared memory for the input under test (larger inputs are saved truncated). */
 const SHARED_INPUT_BYTES = 4 * 1024 * 1024;
@@ -41,7 +49,8 @@ function parse() {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
-      seconds: { type: "string", default: "60" },
+      seconds: { type: "string" },
+      minutes: { type: "string" },
       target: { type: "string", multiple: true },
       seed: { type: "string" },
       jobs: { type: "string", default: "1" },
@@ -51,6 +60,8 @@ function parse() {
       "max-rss-mib": { type: "string", default: "3072" },
       "corpus-only": { type: "boolean", default: false },
       tolerate: { type: "string" },
+      "tolerate-open": { type: "boolean", default: false },
+      summary: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -72,8 +83,13 @@ function parse() {
       throw new RangeError(`Cannot run fuzz: unknown target "${t}" (known: ${TARGET_NAMES.join(", ")})`);
     }
   }
+  if (values.seconds !== undefined && values.minutes !== undefined) {
+    throw new RangeError("Cannot run fuzz: give --seconds or --minutes, not both");
+  }
   return {
-    seconds: num("seconds", values.seconds),
+    seconds: values.minutes !== undefined
+      ? num("minutes", values.minutes) * 60
+      : num("seconds", values.seconds ?? "60"),
     targets,
     seed: values.seed === undefined ? Date.now() % 0x7fffffff : num("seed", values.seed) >>> 0,
     jobs: Math.max(1, Math.floor(num("jobs", values.jobs))),
@@ -83,6 +99,8 @@ function parse() {
     maxRssBytes: num("max-rss-mib", values["max-rss-mib"]) * 1024 * 1024,
     corpusOnly: values["corpus-only"] ?? false,
     tolerate: values.tolerate,
+    tolerateOpen: values["tolerate-open"] ?? false,
+    summary: values.summary,
   };
 }
 
@@ -145,6 +163,7 @@ function runTarget(name: string, o: Options): Promise<CampaignResult> {
       maxRuns: o.maxRuns,
       corpusOnly: o.corpusOnly,
       tolerate: o.tolerate,
+      tolerateOpen: o.tolerateOpen,
       provider: o.provider,
       shared,
     };
@@ -162,7 +181,7 @@ async function saveFinding(target: string, f: Finding): Promise<string> {
 
 function report(r: CampaignResult): string {
   const rate = r.generated / Math.max(r.seconds, 0.001);
-  return `${r.target.padEnd(13)} seed ${String(r.seed).padStart(10)}  replayed ${
+  return `${r.target.padEnd(16)} seed ${String(r.seed).padStart(10)}  replayed ${
     String(r.replayed).padStart(3)
   }  generated ${String(r.generated).padStart(9)} (${
     Math.round(rate)
@@ -171,36 +190,83 @@ function report(r: CampaignResult): string {
   } s  ${r.findings.length === 0 ? "ok" : `${r.findings.length} FINDING(S)`}`;
 }
 
+/** One target's line of the final JSON summary. */
+interface TargetSummary {
+  target: string;
+  seed: number;
+  replayed: number;
+  generated: number;
+  rejected: number;
+  accepted: number;
+  tolerated: number;
+  seconds: number;
+  findings: { kind: string; file: string; origin: string; error: string }[];
+}
+
 async function main(): Promise<number> {
   const o = parse();
   console.log(
     `fuzz: seed ${o.seed}, ${o.seconds} s per target, targets ${o.targets.join(", ")}, jobs ${o.jobs}${
       o.provider ? `, provider ${o.provider}` : ""
-    }${o.tolerate ? `, tolerating /${o.tolerate}/` : ""}`,
+    }${o.tolerate ? `, tolerating /${o.tolerate}/` : ""}${o.tolerateOpen ? ", tolerating open findings" : ""}`,
   );
   console.log(`      repeat with: deno run -A fuzz/run.ts --seed ${o.seed} --seconds ${o.seconds}`);
   const queue = [...o.targets];
-  const results: CampaignResult[] = [];
+  const summaries: TargetSummary[] = [];
   const lane = async () => {
     for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
       const r = await runTarget(name, o);
-      results.push(r);
       console.log(report(r));
+      const findings: TargetSummary["findings"] = [];
       for (const f of r.findings) {
         const saved = f.origin.startsWith("corpus ")
           ? `(already in the corpus: ${f.origin.slice(7)})`
           : await saveFinding(name, f);
+        findings.push({ kind: f.kind, file: saved, origin: f.origin, error: f.error.split("\n")[0] });
         console.log(`  ${f.kind.toUpperCase()} in ${name}: ${saved}`);
         console.log(`  origin: ${f.origin}`);
         console.log(`  input (${f.input.length} bytes, first 256 as hex): ${toHex(f.input.subarray(0, 256))}`);
         console.log(f.error.split("\n").map((l) => `    ${l}`).join("\n"));
       }
+      const { target, seed, replayed, generated, rejected, accepted, tolerated } = r;
+      summaries.push({
+        target,
+        seed,
+        replayed,
+        generated,
+        rejected,
+        accepted,
+        tolerated,
+        seconds: Math.round(r.seconds * 10) / 10,
+        findings,
+      });
     }
   };
   await Promise.all(Array.from({ length: Math.min(o.jobs, o.targets.length) }, lane));
-  const total = results.reduce((n, r) => n + r.replayed + r.generated, 0);
-  const findings = results.reduce((n, r) => n + r.findings.length, 0);
-  console.log(`fuzz: ${total} inputs across ${results.length} targets, ${findings} finding(s), seed ${o.seed}`);
+  summaries.sort((a, b) => o.targets.indexOf(a.target) - o.targets.indexOf(b.target));
+  const total = summaries.reduce((n, r) => n + r.replayed + r.generated, 0);
+  const findings = summaries.reduce((n, r) => n + r.findings.length, 0);
+  console.log("\nsummary (seed " + o.seed + "):");
+  console.log(
+    `  ${"target".padEnd(16)} ${"inputs".padStart(10)} ${"refused".padStart(10)} ${"tolerated".padStart(9)}  findings`,
+  );
+  for (const r of summaries) {
+    console.log(
+      `  ${r.target.padEnd(16)} ${String(r.replayed + r.generated).padStart(10)} ${String(r.rejected).padStart(10)} ${
+        String(r.tolerated).padStart(9)
+      }  ${r.findings.length}`,
+    );
+  }
+  console.log(`fuzz: ${total} inputs across ${summaries.length} targets, ${findings} finding(s), seed ${o.seed}`);
+  const json = JSON.stringify({
+    seed: o.seed,
+    secondsPerTarget: o.seconds,
+    inputs: total,
+    findings,
+    targets: summaries,
+  });
+  console.log(`fuzz-summary ${json}`);
+  if (o.summary !== undefined) writeFileSync(o.summary, json + "\n");
   return findings === 0 ? 0 : 1;
 }
 
