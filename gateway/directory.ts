@@ -49,6 +49,20 @@ export interface NodeRecord {
   readonly swarm?: string;
 }
 
+/**
+ * Whether the WHATWG URL parser accepts the text: the host pattern alone lets through forms such
+ * as `[::1::]` or `999.999.999.999` that no fetch can use (fuzz finding
+ * fuzz/corpus/directory_file/finding-http-invalid-ipv6).
+ */
+function isParsableUrl(text: string): boolean {
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Lookup of nodes by Ed25519 key. */
 export interface NodeDirectory {
   /** Number of nodes. */
@@ -110,7 +124,7 @@ function readNode(key: string, value: unknown): NodeRecord {
 
   if (typeof obj.http !== "string") fail(TypeError, `${where} http is not a string`);
   const http = HTTP_RE.exec(obj.http);
-  if (http === null || (http[3] !== undefined && Number(http[3]) > MAX_PORT)) {
+  if (http === null || (http[3] !== undefined && Number(http[3]) > MAX_PORT) || !isParsableUrl(obj.http)) {
     fail(
       RangeError,
       `${where} http ${JSON.stringify(obj.http)} is not an http(s) origin such as "http://127.0.0.1:22021"`,
@@ -126,7 +140,7 @@ function readNode(key: string, value: unknown): NodeRecord {
   if (obj.zmq !== undefined) {
     if (typeof obj.zmq !== "string") fail(TypeError, `${where} zmq is not a string`);
     const m = ZMQ_RE.exec(obj.zmq);
-    if (m === null || Number(m[2]) > MAX_PORT) {
+    if (m === null || Number(m[2]) > MAX_PORT || !isParsableUrl(`http://${m[1]}:${m[2]}`)) {
       fail(RangeError, `${where} zmq ${JSON.stringify(obj.zmq)} is not an address such as "tcp://127.0.0.1:22020"`);
     }
     record.zmq = obj.zmq;

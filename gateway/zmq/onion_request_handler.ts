@@ -56,7 +56,9 @@ const MAX_HOPS = 15;
 const INT_MIN = -(2 ** 31), INT_MAX = 2 ** 31 - 1;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM: a leading U+FEFF stays in the text, so `EF BB BF "gcm"` is not read as `gcm`
+// (fuzz finding fuzz/corpus/sn_onion_request/finding-enc-type-bom); fatal: invalid UTF-8 is refused.
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true, fatal: true });
 
 /** A decoded `sn.onion_request`, or why it is malformed. */
 export type InternalOnionRequest =

@@ -60,6 +60,15 @@ const STRICTNESS_PROBES: readonly { publicKey: string; message: string; signatur
     signature: "7c38e026f29e14aabd059a0f2db8b0cd783040609a8be684db12f82a27774ab0" +
       "67654bce3832c2d76f8f6f5dafc08d9339d4eef676573336a5c51eb6f946b31d",
   },
+  // Fuzz finding (fuzz/corpus/storage_auth/finding-webcrypto-small-order-key): the identity point
+  // as public key and as R with S = 0 "verifies" any message unless small-order points are refused
+  // (libsodium and noble with zip215: false refuse them).
+  {
+    publicKey: "0100000000000000000000000000000000000000000000000000000000000000",
+    message: "616c6c69756d",
+    signature: "0100000000000000000000000000000000000000000000000000000000000000" +
+      "0000000000000000000000000000000000000000000000000000000000000000",
+  },
 ];
 
 const X25519_ALGORITHM = { name: "X25519" } as const;

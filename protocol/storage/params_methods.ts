@@ -85,12 +85,16 @@ export function parseStore(src: ParamSource, maxData: number): StoreRequest {
     bytes = (d as Uint8Array).slice();
     if (bytes.length > maxData) throw tooLarge();
   }
+  const absoluteExpiry = expiry ?? ts + (ttl as number);
+  // Fuzz finding (fuzz/corpus/storage_params/finding-store-expiry-overflow): timestamp + ttl past
+  // 2^53 would lose precision; the reference's int64 cannot get there with sane inputs either.
+  if (!Number.isSafeInteger(absoluteExpiry)) throw StorageRpcError.invalid("'timestamp' + 'ttl' is out of range");
   return {
     method: "store",
     ...creds,
     namespace: namespace ?? 0,
     timestamp: ts,
-    expiry: expiry ?? ts + (ttl as number),
+    expiry: absoluteExpiry,
     data: bytes,
   };
 }
