@@ -89,6 +89,11 @@ export interface OnionClientOptions {
   readonly encType?: EncType;
   /** `fetch` to use. Default the runtime's. */
   readonly fetch?: typeof fetch;
+  /**
+   * Reuse the last path that worked (as Session clients keep tested paths, onion-requests.md §9)
+   * instead of drawing a fresh one per call; a failure drops it. Default false.
+   */
+  readonly reusePaths?: boolean;
 }
 
 /** Default hops before the destination (Session uses 3-node paths). */
@@ -105,6 +110,7 @@ const MAX_ERROR_TEXT = 200;
 /** Sends storage-RPC requests to service nodes over onion paths. */
 export class OnionClient {
   #options: OnionClientOptions;
+  #goodPath: readonly ClientNode[] | undefined;
 
   /**
    * @param options nodes, provider, randomness and limits
@@ -135,17 +141,37 @@ export class OnionClient {
     const now = o.now ?? (() => performance.now());
     let last: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      const path = choosePath(o.nodes(), { hops: o.hops ?? DEFAULT_HOPS, exclude: [destination.ed25519], rng: o.rng });
+      const path = this.#path([destination.ed25519]);
       const t0 = now();
       try {
         const answer = await this.#once(path, destination, request);
+        this.#worked(path);
         return { ...answer, path, ms: now() - t0, attempts: attempt };
       } catch (err) {
         if (!(err instanceof OnionPathError)) throw err;
+        this.#failed(path);
         last = err;
       }
     }
     throw last;
+  }
+
+  /** A path avoiding `exclude`: the last one that worked when reusing paths, else a fresh draw. */
+  #path(exclude: readonly string[]): ClientNode[] {
+    const o = this.#options;
+    const good = this.#goodPath;
+    if (o.reusePaths && good !== undefined && !good.some((n) => exclude.includes(n.ed25519))) return [...good];
+    return choosePath(o.nodes(), { hops: o.hops ?? DEFAULT_HOPS, exclude: [...exclude], rng: o.rng });
+  }
+
+  #worked(path: readonly ClientNode[]): void {
+    if (this.#options.reusePaths) this.#goodPath = path;
+  }
+
+  #failed(path: readonly ClientNode[]): void {
+    if (this.#goodPath === path || this.#goodPath?.every((n, i) => n.ed25519 === path[i]?.ed25519)) {
+      this.#goodPath = undefined;
+    }
   }
 
   /**
@@ -166,7 +192,7 @@ export class OnionClient {
     const now = o.now ?? (() => performance.now());
     let last: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      const path = choosePath(o.nodes(), { hops: o.hops ?? DEFAULT_HOPS, rng: o.rng });
+      const path = this.#path([]);
       const t0 = now();
       try {
         const built = await buildOnionRequest({
@@ -179,6 +205,7 @@ export class OnionClient {
         });
         const bytes = await this.#post(path[0], built.body);
         const answer = await decryptOnionReply(built.reply, bytes, { provider: o.provider });
+        this.#worked(path);
         return {
           status: answer.status,
           headers: answer.headers,
@@ -189,6 +216,7 @@ export class OnionClient {
         };
       } catch (err) {
         if (!(err instanceof OnionPathError)) throw err;
+        this.#failed(path);
         last = err;
       }
     }

@@ -97,6 +97,18 @@ export class StorageRequestError extends Error {
   }
 }
 
+/**
+ * The key that signs a request for an account (swarms-and-storage.md §6.2): a `05` account's
+ * owner gives the Ed25519 seed and public key (sent as `pubkey_ed25519`); a `03` group account
+ * gives the group's Ed25519 seed only (the account bytes are the verifying key).
+ */
+export interface StorageAuth {
+  /** The 32-byte Ed25519 seed that signs. */
+  readonly ed25519Seed: Uint8Array;
+  /** The Ed25519 public key, for `05` accounts. */
+  readonly ed25519Public?: Uint8Array;
+}
+
 /** Options of {@link StorageClient}. */
 export interface StorageClientOptions {
   /** The onion transport. */
@@ -117,6 +129,8 @@ export interface StorageClientOptions {
 export const DEFAULT_TTL_MS = 14 * 24 * 3600 * 1000;
 /** Default redirects followed per call. */
 const DEFAULT_MAX_REDIRECTS = 3;
+/** Nodes asked for an account's swarm before giving up. */
+const GET_SWARM_NODES = 3;
 /** HTTP 421: wrong swarm (swarms-and-storage.md §7). */
 const MISDIRECTED = 421;
 
@@ -162,6 +176,19 @@ export class StorageClient {
     this.#o = options;
   }
 
+  /** The signature parameters of a request (§6.1, §6.2). */
+  async #authParams(
+    auth: StorageAuth,
+    signed: Parameters<typeof requestSigningBytes>[0],
+  ): Promise<Record<string, string | number>> {
+    const signature = await this.#o.provider.ed25519Sign(auth.ed25519Seed, requestSigningBytes(signed));
+    return {
+      ...(signed.method === "retrieve" ? { timestamp: signed.timestamp } : {}),
+      ...(auth.ed25519Public === undefined ? {} : { pubkey_ed25519: toHex(auth.ed25519Public) }),
+      signature: toBase64(signature),
+    };
+  }
+
   #random<T>(list: readonly T[]): T {
     if (list.length === 0) throw new StorageRequestError(502, "Cannot choose node: none known");
     return list[randomIndex(this.#o.rng, list.length)];
@@ -179,7 +206,8 @@ export class StorageClient {
   }
 
   /**
-   * The swarm holding `account`: the one remembered, else asked of a random node (§7.4).
+   * The swarm holding `account`: the one remembered, else asked of a random node (§7.4; another
+   * one, up to three, when a node cannot be reached).
    *
    * @param account 66-hex account id
    * @returns the swarm
@@ -189,8 +217,21 @@ export class StorageClient {
   async getSwarm(account: string): Promise<SwarmInfo> {
     const known = this.#swarms.get(account);
     if (known !== undefined) return known;
-    const node = this.#random(this.#o.nodes());
-    const answer = await this.#o.onion.request(node, { method: "get_swarm", params: { pubkey: account } });
+    // A node that cannot be reached is replaced by another, a few times.
+    const tried: string[] = [];
+    let answer: NodeAnswer | undefined;
+    for (;;) {
+      const candidates = this.#o.nodes().filter((n) => !tried.includes(n.ed25519));
+      const node = this.#random(candidates);
+      try {
+        answer = await this.#o.onion.request(node, { method: "get_swarm", params: { pubkey: account } });
+        break;
+      } catch (err) {
+        if (!(err instanceof OnionPathError)) throw err;
+        tried.push(node.ed25519);
+        if (candidates.length === 1 || tried.length >= GET_SWARM_NODES) throw err;
+      }
+    }
     if (answer.status !== 200) {
       throw new StorageRequestError(answer.status, `get_swarm failed: ${errorText(answer.body)}`);
     }
@@ -234,11 +275,12 @@ export class StorageClient {
 
   /**
    * Store `data` for `account` in namespace `namespace` (a public inbox such as 0 needs no
-   * signature, swarms-and-storage.md §7.1, §9), and check the members' signed acknowledgements.
+   * signature, swarms-and-storage.md §7.1, §9; any other namespace needs `auth`, the account
+   * owner's key), and check the members' signed acknowledgements.
    *
    * @param account recipient's 66-hex account id (e.g. a Session ID)
    * @param data the message bytes (≤ 76,800)
-   * @param options `namespace` (default 0), `ttlMs` (default 14 days)
+   * @param options `namespace` (default 0), `ttlMs` (default 14 days), `auth` (signs the store)
    * @returns the hash, the member used and which members confirmed
    * @throws {StorageRequestError} when the swarm refused it
    * @throws {OnionPathError} when no member could be reached
@@ -246,17 +288,25 @@ export class StorageClient {
   async store(
     account: string,
     data: Uint8Array,
-    options: { namespace?: number; ttlMs?: number } = {},
+    options: { namespace?: number; ttlMs?: number; auth?: StorageAuth } = {},
   ): Promise<StoreReceipt> {
     const namespace = options.namespace ?? 0;
-    const params = () => ({
-      pubkey: account,
-      timestamp: Math.floor(this.#o.now()),
-      ttl: options.ttlMs ?? DEFAULT_TTL_MS,
-      data: toBase64(data),
-      ...(namespace === 0 ? {} : { namespace }),
-    });
-    const r = await this.#inSwarm(account, () => Promise.resolve({ method: "store", params: params() }));
+    const auth = options.auth;
+    const params = async () => {
+      const timestamp = Math.floor(this.#o.now());
+      return {
+        pubkey: account,
+        timestamp,
+        ttl: options.ttlMs ?? DEFAULT_TTL_MS,
+        data: toBase64(data),
+        ...(namespace === 0 ? {} : { namespace }),
+        // §6.1: "store" ‖ ns ‖ sig_timestamp (= timestamp when sig_timestamp is absent).
+        ...(auth === undefined
+          ? {}
+          : await this.#authParams(auth, { method: "store", namespace, sigTimestamp: timestamp })),
+      };
+    };
+    const r = await this.#inSwarm(account, async () => ({ method: "store", params: await params() }));
     const body = r.answer.body as { hash?: unknown; swarm?: Record<string, Record<string, unknown>> };
     if (r.answer.status !== 200 || typeof body?.hash !== "string") {
       throw new StorageRequestError(r.answer.status, `store failed: ${errorText(r.answer.body)}`);
@@ -283,7 +333,8 @@ export class StorageClient {
   }
 
   /**
-   * Retrieve the messages of `identity`'s own mailbox (signed `retrieve`, §6.1, §7.2).
+   * Retrieve the messages of `identity`'s own mailbox (signed `retrieve`, §6.1, §7.2);
+   * {@link StorageClient.retrieveFrom} with the identity's keys.
    *
    * @param identity the account owner (Session ID + Ed25519 key)
    * @param options `namespace` (default 0), `lastHash` (only messages after it)
@@ -291,28 +342,46 @@ export class StorageClient {
    * @throws {StorageRequestError} when the swarm refused it
    * @throws {OnionPathError} when no member could be reached
    */
-  async retrieve(
+  retrieve(
     identity: Identity,
     options: { namespace?: number; lastHash?: string } = {},
   ): Promise<RetrieveReceipt> {
+    return this.retrieveFrom(identity.sessionId, {
+      ...options,
+      auth: { ed25519Seed: identity.ed25519Seed, ed25519Public: identity.ed25519Public },
+    });
+  }
+
+  /**
+   * Retrieve the messages of any account's mailbox: signed with `auth` (a `05` account's owner,
+   * or a `03` group account's Ed25519 key, §6.2), or unsigned where the namespace allows it (a
+   * public outbox, §9).
+   *
+   * @param account 66-hex account id
+   * @param options `namespace` (default 0), `lastHash` (only messages after it), `auth`
+   * @returns the messages and the member that answered
+   * @throws {StorageRequestError} when the swarm refused it
+   * @throws {OnionPathError} when no member could be reached
+   */
+  async retrieveFrom(
+    account: string,
+    options: { namespace?: number; lastHash?: string; auth?: StorageAuth } = {},
+  ): Promise<RetrieveReceipt> {
     const namespace = options.namespace ?? 0;
+    const auth = options.auth;
     const request = async () => {
       const timestamp = Math.floor(this.#o.now());
-      const signed = requestSigningBytes({ method: "retrieve", namespace, timestamp });
-      const signature = await this.#o.provider.ed25519Sign(identity.ed25519Seed, signed);
       return {
         method: "retrieve",
         params: {
-          pubkey: identity.sessionId,
-          pubkey_ed25519: toHex(identity.ed25519Public),
-          timestamp,
-          signature: toBase64(signature),
+          pubkey: account,
+          ...(auth === undefined ? {} : await this.#authParams(auth, { method: "retrieve", namespace, timestamp })),
           ...(namespace === 0 ? {} : { namespace }),
           ...(options.lastHash === undefined ? {} : { last_hash: options.lastHash }),
         },
       };
     };
-    const r = await this.#inSwarm(identity.sessionId, request);
+    const r = await this.#inSwarm(account, request);
     const body = r.answer.body as { messages?: unknown; more?: unknown };
     if (r.answer.status !== 200 || !Array.isArray(body?.messages)) {
       throw new StorageRequestError(r.answer.status, `retrieve failed: ${errorText(r.answer.body)}`);

@@ -42,6 +42,9 @@ Options:
   --help             this text
 `;
 
+/** Where `npm start` records the running network's directory, for the `allium` CLI (`--network`'s default). */
+export const LAST_NETWORK_FILE = ".allium/last-network";
+
 /** Smallest network: one swarm needs 5 members (swarms-and-storage.md §3.1), a path needs 3 others. */
 const MIN_NODES = 5;
 const DEFAULT_NODES = 12;
@@ -88,12 +91,17 @@ async function main(): Promise<number> {
     dataDir,
     provider,
   });
+  await Deno.mkdir(".allium", { recursive: true });
+  await Deno.writeTextFile(LAST_NETWORK_FILE, `${await Deno.realPath(dataDir)}\n`);
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
     stopping ??= (async () => {
       console.log("\nstopping every node …");
       await net.stop();
-      if (temporary) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+      if (temporary) {
+        await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+        await Deno.remove(LAST_NETWORK_FILE).catch(() => {});
+      }
       console.log("stopped.");
     })();
     return stopping;
@@ -108,7 +116,12 @@ async function main(): Promise<number> {
       console.log(`  swarm ${id.toString(16).padStart(16, "0")}: ${members.map((m) => short(m.ed25519)).join(" ")}`);
     }
     await net.startAll();
-    console.log(`started ${args.nodes} nodes in ${ms(performance.now() - t0)}\n`);
+    console.log(`started ${args.nodes} nodes in ${ms(performance.now() - t0)}`);
+    const files = net.fileServer;
+    if (files !== undefined) {
+      console.log(`file app for attachments on ${files.host}:${files.port} (reached over onion paths)`);
+    }
+    console.log("");
 
     const nodes = () => net.clientNodes();
     const onion = new OnionClient({ nodes, provider, rng: systemRng, attempts: 5 });
@@ -154,6 +167,9 @@ async function main(): Promise<number> {
 
     if (args.exit) return 0;
     console.log(`\nnetwork running; status every ${args.statusEvery} s; Ctrl-C stops every node`);
+    console.log(
+      `its directory is recorded in ${LAST_NETWORK_FILE}: in another terminal, try \`npm run allium -- --help\``,
+    );
     for (;;) {
       await new Promise((r) => setTimeout(r, args.statusEvery * 1000));
       if (stopping) return 0;
