@@ -21,7 +21,9 @@
 
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { defaultProvider, fromUtf8, generateIdentity, swarmFor, systemRng, utf8 } from "../mod.ts";
+import { create } from "@bufbuild/protobuf";
+import { defaultProvider, generateIdentity, swarmFor, systemRng } from "../mod.ts";
+import { ContentSchema, decodeSessionMessage, encodeSessionMessage } from "../protocol/e2ee/session/mod.ts";
 import { OnionClient } from "../client/onion_client.ts";
 import { StorageClient } from "../client/storage_client.ts";
 import { registrySwarms } from "../gateway/registry.ts";
@@ -134,9 +136,19 @@ async function main(): Promise<number> {
 
     const text = `Hello Bob, it's Alice — sent ${new Date().toISOString()}`;
     t0 = performance.now();
-    const receipt = await storage.store(bob.sessionId, utf8(text));
+    // The live network's 1:1 format (e2ee.md §5.1–§5.2): signed, sealed to Bob, padded, in an Envelope.
+    const wire = await encodeSessionMessage(create(ContentSchema, { dataMessage: { body: text } }), alice.ed25519Seed, {
+      recipient: bob.sessionId,
+      timestampMs: Date.now(),
+      provider,
+    });
+    const sealMs = performance.now() - t0;
+    const receipt = await storage.store(bob.sessionId, wire);
     const path = receipt.answer.path.map((n) => short(n.ed25519)).join(" → ");
-    console.log(`Alice stored ${text.length} bytes for Bob in ${ms(performance.now() - t0)}`);
+    console.log(
+      `Alice sealed a ${text.length}-character message to Bob (Session protocol, ${wire.length} bytes) and stored it ` +
+        `in ${ms(performance.now() - t0)} (sealing ${ms(sealMs)})`,
+    );
     console.log(`  path      Alice → ${path} → ${short(receipt.node.ed25519)} (Bob's swarm member)`);
     console.log(`  swarm     ${receipt.swarm.id} (${receipt.swarm.members.length} members)`);
     console.log(
@@ -149,7 +161,12 @@ async function main(): Promise<number> {
     const bobPath = got.answer.path.map((n) => short(n.ed25519)).join(" → ");
     console.log(`\nBob retrieved ${got.messages.length} message(s) in ${ms(performance.now() - t0)}`);
     console.log(`  path      Bob → ${bobPath} → ${short(got.node.ed25519)}`);
-    for (const m of got.messages) console.log(`  message   "${fromUtf8(m.data)}"  (${m.hash})`);
+    const read = async (data: Uint8Array) =>
+      (await decodeSessionMessage(data, bob.ed25519Seed, { expectedSender: alice.sessionId, provider })).content
+        .dataMessage?.body;
+    for (const m of got.messages) {
+      console.log(`  message   "${await read(m.data)}" from Alice, signature checked (${m.hash})`);
+    }
     if (!got.messages.some((m) => m.hash === receipt.hash)) throw new Error("Bob did not get Alice's message");
 
     const victim = net.node(got.node.ed25519);
@@ -160,10 +177,10 @@ async function main(): Promise<number> {
     console.log(
       `Bob retrieved again in ${ms(performance.now() - t0)} from ${short(again.node.ed25519)}` +
         (again.unreachable.length ? ` after ${again.unreachable.length} unreachable member(s)` : "") +
-        `: ${again.messages.length} message(s), "${fromUtf8(again.messages[0]?.data ?? new Uint8Array())}"`,
+        `: ${again.messages.length} message(s), "${again.messages[0] ? await read(again.messages[0].data) : ""}"`,
     );
     if (!again.messages.some((m) => m.hash === receipt.hash)) throw new Error("the swarm lost Alice's message");
-    console.log("\nThe message survived a swarm member's death; no node saw both Alice and Bob.");
+    console.log("\nThe message survived a swarm member's death; no node saw both Alice and Bob, or the text.");
 
     if (args.exit) return 0;
     console.log(`\nnetwork running; status every ${args.statusEvery} s; Ctrl-C stops every node`);
