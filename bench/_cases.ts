@@ -163,6 +163,20 @@ export async function makeOnion(
   return onion;
 }
 
+/**
+ * Bytes of layer plaintext one operation seals or opens: the guard's layer for a peel, all four
+ * layers (guard, middle, exit, destination) for a 3-hop build. Throughput in the report is this
+ * times ops/s, so it counts what the AEAD actually processes, not just the payload.
+ *
+ * @param onion the group's onion
+ * @param operation peel or build
+ * @returns bytes per operation
+ */
+export function layerBytes(onion: Onion, operation: Operation): number {
+  if (operation === "peel") return onion.plaintexts[0].length;
+  return onion.plaintexts.reduce((n, p) => n + p.length, 0);
+}
+
 /** How a group's baseline was made. */
 export interface BaselinePick {
   /** The case it belongs to. */
@@ -172,11 +186,13 @@ export interface BaselinePick {
   /** For aes-gcm: the GCM implementation kept, and each candidate's calibration ops/s. */
   gcm?: GcmImpl;
   candidates?: Record<GcmImpl, number>;
+  /** The GCM implementation was given (a regression check's re-measure), not calibrated. */
+  forced?: true;
 }
 
 /**
  * For aes-gcm, time the verified baseline operation once per GCM implementation and keep the
- * faster; for xchacha20 there is one candidate.
+ * faster (or take `forced` without timing); for xchacha20 there is one candidate.
  */
 async function pickBaseline(
   name: string,
@@ -184,9 +200,14 @@ async function pickBaseline(
   hmac: HmacImpl,
   make: (prims: Primitives) => Promise<Op>,
   calibration: Timing,
+  forced?: GcmImpl,
 ): Promise<{ op: Op; pick: BaselinePick }> {
   if (cipher === "xchacha20") {
     return { op: await make({ hmac, gcm: "node:crypto" }), pick: { name, detail: "sodium-native" } };
+  }
+  if (forced !== undefined) {
+    const detail = `sodium-native X25519, ${hmac} HMAC-SHA256, ${forced} AES-256-GCM (given)`;
+    return { op: await make({ hmac, gcm: forced }), pick: { name, detail, gcm: forced, forced: true } };
   }
   const impls: GcmImpl[] = ["node:crypto", "webcrypto"];
   const cases: TimedCase[] = [];
@@ -203,24 +224,32 @@ async function pickBaseline(
   };
 }
 
-/** The peel cases of a group: the raw baseline, then each provider, all verified. */
+/** The peel cases of a group: the raw baseline (its GCM calibrated, or `forcedGcm`), then each provider, all verified. */
 export async function peelCases(
   onion: Onion,
   providers: readonly CryptoProvider[],
   hmac: HmacImpl,
   wanted: (name: string) => boolean,
   calibration: Timing,
+  forcedGcm?: GcmImpl,
 ): Promise<{ cases: TimedCase[]; pick: BaselinePick }> {
   const { cipher, size, body, nodes } = onion;
   const baseName = caseName("peel", cipher, size, "baseline");
-  const { op, pick } = await pickBaseline(baseName, cipher, hmac, async (prims) => {
-    const raw = await makePeelBaseline(peelInput(onion, 0), prims);
-    const pt = await raw();
-    if (!(pt instanceof Uint8Array) || !sameBytes(pt, onion.plaintexts[0])) {
-      fail(baseName, `${prims.gcm} gave a wrong plaintext`);
-    }
-    return raw;
-  }, calibration);
+  const { op, pick } = await pickBaseline(
+    baseName,
+    cipher,
+    hmac,
+    async (prims) => {
+      const raw = await makePeelBaseline(peelInput(onion, 0), prims);
+      const pt = await raw();
+      if (!(pt instanceof Uint8Array) || !sameBytes(pt, onion.plaintexts[0])) {
+        fail(baseName, `${prims.gcm} gave a wrong plaintext`);
+      }
+      return raw;
+    },
+    calibration,
+    forcedGcm,
+  );
   const cases: TimedCase[] = [{ name: baseName, op }];
   for (const provider of providers) {
     const name = caseName("peel", cipher, size, provider.name);
@@ -236,13 +265,14 @@ export async function peelCases(
   return { cases, pick };
 }
 
-/** The build cases of a group: the raw baseline, then each provider, all verified. */
+/** The build cases of a group: the raw baseline (its GCM calibrated, or `forcedGcm`), then each provider, all verified. */
 export async function buildCases(
   onion: Onion,
   providers: readonly CryptoProvider[],
   hmac: HmacImpl,
   wanted: (name: string) => boolean,
   calibration: Timing,
+  forcedGcm?: GcmImpl,
 ): Promise<{ cases: TimedCase[]; pick: BaselinePick }> {
   const { cipher, size, nodes, path, destination, payload } = onion;
   const baseName = caseName("build", cipher, size, "baseline");
@@ -251,26 +281,33 @@ export async function buildCases(
   for (let i = NODES - 1; i >= 0; i--) {
     layers.push({ recipient: nodes[i].keys.x25519Public, plaintext: onion.plaintexts[i] });
   }
-  const { op, pick } = await pickBaseline(baseName, cipher, hmac, async (prims) => {
-    const raw = await makeBuildBaseline(cipher, layers, prims);
-    const sealed = await raw();
-    // Every sealed layer must open, with its recipient's key, to its plaintext.
-    for (let l = 0; l < layers.length; l++) {
-      const hop = NODES - 1 - l;
-      const body = joinSealed(sealed[l].sealed);
-      const blob = new Uint8Array(nonceLength(cipher) + body.length);
-      blob.set(sealed[l].nonce);
-      blob.set(body, nonceLength(cipher));
-      const open = await makePeelBaseline(peelInput(onion, hop, blob, sealed[l].ephemeralKey), {
-        hmac,
-        gcm: "node:crypto",
-      });
-      if (!sameBytes(new Uint8Array(await open() as Uint8Array), layers[l].plaintext)) {
-        fail(baseName, `${prims.gcm}: the layer for hop ${hop} does not open to its plaintext`);
+  const { op, pick } = await pickBaseline(
+    baseName,
+    cipher,
+    hmac,
+    async (prims) => {
+      const raw = await makeBuildBaseline(cipher, layers, prims);
+      const sealed = await raw();
+      // Every sealed layer must open, with its recipient's key, to its plaintext.
+      for (let l = 0; l < layers.length; l++) {
+        const hop = NODES - 1 - l;
+        const body = joinSealed(sealed[l].sealed);
+        const blob = new Uint8Array(nonceLength(cipher) + body.length);
+        blob.set(sealed[l].nonce);
+        blob.set(body, nonceLength(cipher));
+        const open = await makePeelBaseline(peelInput(onion, hop, blob, sealed[l].ephemeralKey), {
+          hmac,
+          gcm: "node:crypto",
+        });
+        if (!sameBytes(new Uint8Array(await open() as Uint8Array), layers[l].plaintext)) {
+          fail(baseName, `${prims.gcm}: the layer for hop ${hop} does not open to its plaintext`);
+        }
       }
-    }
-    return raw;
-  }, calibration);
+      return raw;
+    },
+    calibration,
+    forcedGcm,
+  );
   const cases: TimedCase[] = [{ name: baseName, op }];
   for (const provider of providers) {
     const name = caseName("build", cipher, size, provider.name);

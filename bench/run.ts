@@ -1,35 +1,46 @@
 /**
  * `npm run bench`: per-hop peel and 3-hop build for every provider that loads, both ciphers and
  * three payload sizes, each as a ratio to a raw baseline measured in the same run (the same crypto
- * steps as direct sodium-native / native AES-GCM calls, see `_baseline.ts`).
+ * steps as direct sodium-native / native AES-GCM calls, see `_baseline.ts`), and as layer
+ * throughput (MB/s of layer plaintext sealed or opened).
  *
  * Method: every output is verified before anything is timed (style.md rule 12); each group
  * (operation × cipher × size) is warmed up, then measured in interleaved, time-boxed rounds — the
  * baseline and every provider take turns — and the median ops/s of the rounds is reported.
  *
  * ```
- * deno run -A bench/run.ts [--quick] [--filter <substring>] [--json]
+ * deno run -A bench/run.ts [--quick] [--filter <substring>] [--json] [--out <file>]
+ *                          [--check] [--baseline <file>] [--tolerance <fraction>] [--confirm <n>]
+ *                          [--update-baseline]
  * ```
  *
  * - `--quick`: tiny time boxes for a CI smoke run (< 20 s);
  * - `--filter`: only cases whose name contains the substring, e.g. `peel/xchacha20/1KiB` or
  *   `sodium` (a group's baseline always runs with it);
- * - `--json`: print only the JSON report on stdout (progress goes to stderr).
- *
- * The report is also written to `bench/results/latest.json`.
+ * - `--json`: print only the JSON report on stdout (progress and the check's table go to stderr);
+ * - `--out`: where to write the report (default `bench/results/latest.json`); the chart
+ *   (`chart.ts`) goes beside it as `throughput.svg`;
+ * - `--check`: then compare the ratios with the baseline file (`regression.ts`, default
+ *   `bench/baseline.json`), measure each regressed case again up to `--confirm` times (default 2)
+ *   and exit 1 if the median of its runs still regresses; `--tolerance` overrides the file's
+ *   global tolerance; the comparison goes to `check.json` beside the results;
+ * - `--update-baseline`: then rewrite the baseline file from this run.
  *
  * @module
  */
 
 import { cpus, loadavg } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { allProviders, defaultProvider, type ProviderName } from "../mod.ts";
-import { calibrateHmac, type Cipher, type HmacCalibration } from "./_baseline.ts";
+import { calibrateHmac, type Cipher, type GcmImpl, type HmacCalibration } from "./_baseline.ts";
 import {
   type BaselinePick,
   buildCases,
   caseName,
   KIB,
+  layerBytes,
   makeOnion,
   MIB,
   type Operation,
@@ -38,8 +49,22 @@ import {
   type Subject,
 } from "./_cases.ts";
 import { type Measured, measureInterleaved, type TimedCase, type Timing } from "./_harness.ts";
+import { formatTable } from "./_table.ts";
+import { renderThroughputChart } from "./chart.ts";
+import {
+  CHECK_FILE,
+  confirmRegressions,
+  DEFAULT_BASELINE_FILE,
+  DEFAULT_CONFIRMATIONS,
+  formatComparison,
+  makeBaseline,
+  readBaseline,
+  writeBaseline,
+  writeCheck,
+} from "./regression.ts";
 
-export type { BaselinePick, Cipher, Operation, Subject };
+export type { BaselinePick, Cipher, GcmImpl, Operation, Subject };
+export { formatTable };
 
 /** One measured case. */
 export interface CaseResult {
@@ -60,8 +85,12 @@ export interface CaseResult {
   spread: number;
   /** Operations timed (warm-up excluded). */
   ops: number;
-  /** subject ops/s ÷ baseline ops/s of the same group (1 for the baseline). */
+  /** subject ops/s ÷ baseline ops/s of the same group (1 for the baseline); also the throughput ratio. */
   ratio: number;
+  /** Bytes of layer plaintext one operation seals (build: all four layers) or opens (peel: one layer). */
+  bytesPerOp: number;
+  /** Layer throughput at the median: bytesPerOp × opsPerSec / 10^6. */
+  mbPerSec: number;
   /** Outputs were checked before timing (always true in a report: a failed check throws). */
   verified: true;
 }
@@ -93,6 +122,8 @@ export interface BenchReport {
   timing: Timing;
   calibrationTiming: Timing;
   filter: string | null;
+  /** Only these cases (exact names, their groups' baselines with them), or null for all: a re-measure of the check. */
+  cases: string[] | null;
   defaultProvider: ProviderName;
   providers: Record<string, Readonly<Record<string, string>>>;
   baseline: { description: string; hmac: HmacCalibration; picks: BaselinePick[] };
@@ -107,6 +138,13 @@ export interface BenchOptions {
   quick?: boolean;
   /** Only cases whose name contains this. */
   filter?: string;
+  /** Only these cases, by exact name (with `filter`, both must match). */
+  cases?: readonly string[];
+  /**
+   * The GCM implementation of an aes-gcm raw baseline, by its case name (`peel/aes-gcm/16KiB/baseline`),
+   * instead of the faster one in this run: the regression check re-measures like for like.
+   */
+  baselineGcm?: Readonly<Record<string, GcmImpl>>;
   /** Payload sizes in bytes (default 1 KiB, 16 KiB, 1 MiB). */
   sizes?: readonly number[];
   /** Ciphers (default both). */
@@ -136,12 +174,16 @@ const DEFAULT_CALIBRATION: Timing = { warmupMs: 50, roundMs: 100, rounds: 5 };
 const QUICK_TIMING: Timing = { warmupMs: 10, roundMs: 20, rounds: 5 };
 const QUICK_CALIBRATION: Timing = { warmupMs: 5, roundMs: 10, rounds: 5 };
 const US_PER_S = 1e6;
-const RESULTS_FILE = new URL("./results/latest.json", import.meta.url);
+const BYTES_PER_MB = 1e6;
+const RESULTS_FILE = fileURLToPath(new URL("./results/latest.json", import.meta.url));
+/** The chart's file name, beside the results file. */
+const CHART_FILE = "throughput.svg";
 
 function toResults(
   operation: Operation,
   cipher: Cipher,
   size: number,
+  bytesPerOp: number,
   cases: TimedCase[],
   m: Map<string, Measured>,
 ): CaseResult[] {
@@ -161,6 +203,8 @@ function toResults(
       spread: Number(((Math.max(...r.rounds) - Math.min(...r.rounds)) / r.opsPerSec).toFixed(3)),
       ops: r.ops,
       ratio: Number((r.opsPerSec / base).toFixed(3)),
+      bytesPerOp,
+      mbPerSec: Number((bytesPerOp * r.opsPerSec / BYTES_PER_MB).toPrecision(4)),
       verified: true,
     };
   });
@@ -204,7 +248,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const sizes = options.sizes ?? DEFAULT_SIZES;
   const ciphers = options.ciphers ?? CIPHERS;
   const filter = options.filter ?? "";
-  const wanted = (name: string) => name.includes(filter);
+  const wanted = (name: string) => name.includes(filter) && (options.cases?.includes(name) ?? true);
   const providers = (await allProviders()).filter((p) => options.providers?.includes(p.name) ?? true);
   const def = await defaultProvider();
   const reference = providers.find((p) => p.name === def.name) ?? def;
@@ -230,7 +274,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         const anyProvider = providers.some((p) => wanted(caseName(operation, cipher, size, p.name)));
         if (!anyProvider && !wanted(baseName)) continue;
         const make = operation === "peel" ? peelCases : buildCases;
-        const { cases, pick } = await make(onion, providers, hmac.hmac, wanted, calibrationTiming);
+        const forced = options.baselineGcm?.[baseName];
+        const { cases, pick } = await make(onion, providers, hmac.hmac, wanted, calibrationTiming, forced);
         picks.push(pick);
         log(
           `measuring ${operation}/${cipher}/${sizeLabel(size)}: ${
@@ -238,7 +283,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
           }`,
         );
         const m = await measureInterleaved(cases, timing);
-        results.push(...toResults(operation, cipher, size, cases, m));
+        results.push(...toResults(operation, cipher, size, layerBytes(onion, operation), cases, m));
       }
     }
   }
@@ -257,6 +302,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     timing,
     calibrationTiming,
     filter: options.filter ?? null,
+    cases: options.cases === undefined ? null : [...options.cases],
     defaultProvider: def.name,
     providers: Object.fromEntries(providers.map((p) => [p.name, p.backends])),
     baseline: {
@@ -277,100 +323,78 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   };
 }
 
-function pad(s: string, n: number, right = false): string {
-  return right ? s.padStart(n) : s.padEnd(n);
+/** Write beside, then rename: a reader never sees half a file (`bench/results/*.tmp` is git-ignored). */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp`;
+  await Deno.writeTextFile(tmp, text);
+  await Deno.rename(tmp, path);
 }
 
-/**
- * The report as a plain-text table.
- *
- * @param report a report from {@link runBench}
- * @returns the table and the target verdict
- * @example
- * ```ts
- * import { formatTable, runBench } from "./run.ts";
- * const t = { warmupMs: 1, roundMs: 2, rounds: 5 };
- * const report = await runBench({ sizes: [1024], ciphers: ["xchacha20"], filter: "build/xchacha20/1KiB/sodium", timing: t, calibrationTiming: t });
- * if (!formatTable(report).includes("build")) throw new Error("bad table");
- * ```
- */
-export function formatTable(report: BenchReport): string {
-  const lines: string[] = [];
-  const r = report.runtime;
-  lines.push(
-    `allium bench — Deno ${r.deno} (V8 ${r.v8}), ${r.cpu}, ${r.cores} cores, ${report.mode} mode, load average ${
-      r.loadAverage.start.toFixed(2)
-    } → ${r.loadAverage.end.toFixed(2)}`,
-  );
-  const b = report.baseline;
-  const hm = Object.entries(b.hmac.opsPerSec).map(([k, v]) => `${k} ${v.toLocaleString("en-US")}/s`).join(", ");
-  lines.push(`raw baseline: sodium-native; aes-gcm KDF HMAC-SHA256 via ${b.hmac.hmac} (${hm})`);
-  for (const p of b.picks) {
-    if (p.gcm === undefined || p.candidates === undefined) continue;
-    const c = Object.entries(p.candidates).map(([k, v]) => `${k} ${v.toLocaleString("en-US")}/s`).join(", ");
-    lines.push(`  ${p.name}: AES-256-GCM via ${p.gcm} (${c})`);
-  }
-  lines.push("");
-  const head = [
-    pad("case", 34),
-    pad("ops/s", 10, true),
-    pad("µs/op", 10, true),
-    pad("spread", 7, true),
-    pad("× baseline", 11, true),
-  ];
-  lines.push(head.join("  "));
-  lines.push("-".repeat(head.join("  ").length));
-  let last = "";
-  for (const c of report.results) {
-    const group = `${c.operation}/${c.cipher}/${sizeLabel(c.size)}`;
-    if (last !== "" && group !== last) lines.push("");
-    last = group;
-    lines.push([
-      pad(c.name, 34),
-      pad(c.opsPerSec.toLocaleString("en-US"), 10, true),
-      pad(c.usPerOp.toFixed(1), 10, true),
-      pad(`${(c.spread * 100).toFixed(0)}%`, 7, true),
-      pad(c.subject === "baseline" ? "1.00" : c.ratio.toFixed(2), 11, true),
-    ].join("  "));
-  }
-  lines.push("");
-  const t = report.target;
-  for (const c of t.checks) {
-    lines.push(
-      `target ${t.provider} ${c.operation}/${c.cipher}/${sizeLabel(t.size)} ≥ ${t.threshold}× baseline: ${
-        c.ratio.toFixed(2)
-      } ${c.met ? "MET" : "NOT MET"}`,
-    );
-  }
-  lines.push(`total ${(report.durationMs / 1000).toFixed(1)} s`);
-  return lines.join("\n");
-}
+const USAGE = "usage: deno run -A bench/run.ts [--quick] [--filter <substring>] [--json] [--out <file>]\n" +
+  "                                [--check] [--baseline <file>] [--tolerance <fraction>] [--confirm <n>]\n" +
+  "                                [--update-baseline]";
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
       quick: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       filter: { type: "string" },
+      out: { type: "string", default: RESULTS_FILE },
+      check: { type: "boolean", default: false },
+      baseline: { type: "string", default: DEFAULT_BASELINE_FILE },
+      tolerance: { type: "string" },
+      confirm: { type: "string", default: String(DEFAULT_CONFIRMATIONS) },
+      "update-baseline": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
-    console.log("usage: deno run -A bench/run.ts [--quick] [--filter <substring>] [--json]");
-    return;
+    console.log(USAGE);
+    return 0;
+  }
+  const tolerance = values.tolerance === undefined ? undefined : Number(values.tolerance);
+  // Read the baseline first: a bad file should fail before two minutes of measuring, not after.
+  const baseline = values.check || values["update-baseline"] ? await readBaseline(values.baseline) : undefined;
+  if (values.check && baseline === undefined && !values["update-baseline"]) {
+    console.error(`no baseline at ${values.baseline}: record one with --update-baseline (bench/README.md)`);
+    return 2;
   }
   const report = await runBench({
     quick: values.quick,
     filter: values.filter,
     log: (line) => console.error(`bench: ${line}`),
   });
-  await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
-  // Write beside, then rename: a reader never sees half a file (`*.tmp` is git-ignored).
-  const tmp = new URL(`${RESULTS_FILE.pathname}.tmp`, RESULTS_FILE);
-  await Deno.writeTextFile(tmp, JSON.stringify(report, null, 2) + "\n");
-  await Deno.rename(tmp, RESULTS_FILE);
+  await Deno.mkdir(dirname(values.out), { recursive: true });
+  await writeAtomically(values.out, JSON.stringify(report, null, 2) + "\n");
+  const chart = join(dirname(values.out), CHART_FILE);
+  await writeAtomically(chart, renderThroughputChart(report));
+  console.error(`bench: wrote ${values.out} and ${chart}`);
   console.log(values.json ? JSON.stringify(report, null, 2) : formatTable(report));
+
+  let status = 0;
+  const say = values.json ? console.error : console.log;
+  if (values.check && baseline !== undefined) {
+    const result = await confirmRegressions([report], baseline, {
+      tolerance,
+      confirmations: Number(values.confirm),
+      remeasure: (cases) => {
+        console.error(`bench: re-measuring ${cases.length} regressed case(s): ${cases.join(", ")}`);
+        const log = (line: string) => console.error(`bench: ${line}`);
+        return runBench({ quick: values.quick, cases, baselineGcm: baseline.gcm, log });
+      },
+    });
+    await writeCheck(join(dirname(values.out), CHECK_FILE), result);
+    say("");
+    say(formatComparison(result.comparison));
+    if (!result.comparison.passed) status = 1;
+  }
+  if (values["update-baseline"]) {
+    await writeBaseline(values.baseline, makeBaseline([report], { previous: baseline, tolerance }));
+    console.error(`bench: wrote ${values.baseline} from this run`);
+  }
+  return status;
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) Deno.exit(await main());
