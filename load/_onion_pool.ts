@@ -25,8 +25,11 @@ export interface RelayPoolOptions {
   entryX25519: Uint8Array;
   /** The entry node's X25519 secret (test keys only): to check that the onions peel as intended. */
   entrySecret: Uint8Array;
-  /** The next hop's Ed25519 key (64 hex digits): the `destination` every onion names. */
-  nextEd25519: string;
+  /**
+   * The next hop's Ed25519 key (64 hex digits): the `destination` every onion names; or several,
+   * in which case onion `i` names `nextEd25519[i % length]` (a mix of routes in a fixed order).
+   */
+  nextEd25519: string | readonly string[];
   /** Onions to write. */
   count: number;
   /** Exact size of every body, bytes (default 1024). */
@@ -67,31 +70,39 @@ async function innerEphemeral(provider: CryptoProvider): Promise<string> {
 
 /**
  * Build `count` distinct relay onions for the entry and write them to `file` as fixed-size
- * records. Before writing, the first onion of every key is peeled with `entrySecret` to check
- * that it decrypts to "relay to `nextEd25519`" (style.md rule 12: verify before timing).
+ * records. Before writing, one onion of every key and of every next hop is peeled with
+ * `entrySecret` to check that it decrypts to "relay to that hop" (style.md rule 12: verify before
+ * timing).
  *
  * @param file output path (created or truncated)
  * @param options entry keys, next hop, count, size, keys, provider
  * @returns the pool description
- * @throws {RangeError} when `bodyBytes` is too small for the routing JSON and trailer
+ * @throws {RangeError} when `bodyBytes` is too small for the routing JSON and trailer, or no next
+ *   hop is given
  * @throws {Error} when a check peel does not give the expected relay
  */
 export async function writeRelayPool(file: string, options: RelayPoolOptions): Promise<RelayPool> {
   const started = performance.now();
-  const { provider, entryX25519, entrySecret, nextEd25519, count } = options;
+  const { provider, entryX25519, entrySecret, count } = options;
+  const hops: readonly string[] = typeof options.nextEd25519 === "string" ? [options.nextEd25519] : options.nextEd25519;
+  if (hops.length === 0) throw new RangeError("Cannot build relay pool: no next hop given");
   const bodyBytes = options.bodyBytes ?? 1024;
   const keyCount = Math.max(1, Math.min(options.keys ?? 256, count));
 
-  const route = `{"destination":"${nextEd25519}","enc_type":"${ENC_TYPE}","ephemeral_key":"${await innerEphemeral(
-    provider,
-  )}"}`;
+  const innerKey = await innerEphemeral(provider);
+  const routes = hops.map((hop) => `{"destination":"${hop}","enc_type":"${ENC_TYPE}","ephemeral_key":"${innerKey}"}`);
+  const route = routes[0];
+  if (routes.some((r) => r.length !== route.length)) {
+    throw new RangeError("Cannot build relay pool: next hop keys differ in length");
+  }
   const trailerLength = `{"ephemeral_key":"${"0".repeat(2 * KEY_BYTES)}","enc_type":"${ENC_TYPE}"}`.length;
   const innerBlobBytes = bodyBytes - PREFIX_BYTES - NONCE_BYTES - TAG_BYTES - PREFIX_BYTES - route.length -
     trailerLength;
   if (innerBlobBytes < 64) {
     throw new RangeError(`Cannot build relay pool: ${bodyBytes} bytes leave ${innerBlobBytes} for the inner layer`);
   }
-  const plaintext = encodeLayer(provider.randomBytes(innerBlobBytes), route);
+  const innerBlob = provider.randomBytes(innerBlobBytes);
+  const plaintexts = routes.map((r) => encodeLayer(innerBlob, r));
 
   const keys: { key: Uint8Array; trailer: Uint8Array }[] = [];
   for (let k = 0; k < keyCount; k++) {
@@ -109,10 +120,11 @@ export async function writeRelayPool(file: string, options: RelayPoolOptions): P
     keys.push({ key: key.bytes(), trailer });
   }
 
-  const seal = async (k: number): Promise<Uint8Array> => {
-    const { key, trailer } = keys[k];
+  /** Onion number `i`: key `i % keyCount`, next hop `i % hops.length`. */
+  const seal = async (i: number): Promise<Uint8Array> => {
+    const { key, trailer } = keys[i % keyCount];
     const nonce = provider.randomBytes(NONCE_BYTES);
-    const sealed = await provider.xchachaSeal(key, nonce, plaintext);
+    const sealed = await provider.xchachaSeal(key, nonce, plaintexts[i % hops.length]);
     const blob = new Uint8Array(NONCE_BYTES + sealed.length);
     blob.set(nonce, 0);
     blob.set(sealed, NONCE_BYTES);
@@ -121,12 +133,12 @@ export async function writeRelayPool(file: string, options: RelayPoolOptions): P
     return body;
   };
 
-  // Verify one onion per key before writing anything.
+  // Verify one onion per key and per next hop before writing anything.
   const entryKeys = { x25519Secret: entrySecret, x25519Public: entryX25519 };
-  for (let k = 0; k < keyCount; k++) {
-    const peeled = await peelOnionLayer(await seal(k), entryKeys, { provider });
-    if (peeled.kind !== "relay" || peeled.destination !== nextEd25519) {
-      throw new Error(`Cannot build relay pool: key ${k} does not peel to a relay to the next hop`);
+  for (let i = 0; i < Math.max(keyCount, hops.length); i++) {
+    const peeled = await peelOnionLayer(await seal(i), entryKeys, { provider });
+    if (peeled.kind !== "relay" || peeled.destination !== hops[i % hops.length]) {
+      throw new Error(`Cannot build relay pool: onion ${i} does not peel to a relay to its next hop`);
     }
   }
 
@@ -135,7 +147,7 @@ export async function writeRelayPool(file: string, options: RelayPoolOptions): P
     const chunk = new Uint8Array(CHUNK_RECORDS * bodyBytes);
     for (let i = 0; i < count; i += CHUNK_RECORDS) {
       const n = Math.min(CHUNK_RECORDS, count - i);
-      for (let j = 0; j < n; j++) chunk.set(await seal((i + j) % keyCount), j * bodyBytes);
+      for (let j = 0; j < n; j++) chunk.set(await seal(i + j), j * bodyBytes);
       let view = chunk.subarray(0, n * bodyBytes);
       while (view.length > 0) view = view.subarray(await out.write(view));
     }

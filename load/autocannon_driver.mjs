@@ -4,9 +4,9 @@
 //
 //   node load/autocannon_driver.mjs <plan.json>
 //
-// Plan: { url, hardDeadlineMs, maxRecords, pids?: { gateway, stub }, pools?: { <name>: { file,
-//   recordBytes, count, repeat? } }, phases: [ { name, method: "GET" | "POST", path, pool?, seconds,
-//   connections, rate?, recycle429?, ranges?, group? } ] }
+// Plan: { url, hardDeadlineMs, maxRecords, stopOnStdin?, pids?: { gateway, stub }, pools?: { <name>:
+//   { file, recordBytes, count, repeat? } }, phases: [ { name, method: "GET" | "POST", path, pool?,
+//   seconds, connections, rate?, recycle429?, ranges?, group?, raw?, paced?, drainMs? } ] }
 //
 // - A POST phase with `pool` sends the next unused body of that pool file (fixed-size records of
 //   distinct onions): a body is never sent twice, except with recycle429, which returns a body
@@ -20,6 +20,15 @@
 //   latency summaries over all their answers together (`groups` in the output).
 // - ranges (optional): [[fromMs, toMs], …] of the phase for which the ok latency is summarised
 //   separately (besides the whole phase and its one-second windows).
+// - raw (optional): the phase also reports every answer's latency, by status (`raw`), so that the
+//   caller can pool percentiles over phases of several generator processes.
+// - paced (optional, with rate): instead of autocannon, send one request every 1/rate s from a
+//   timer (node:http, keep-alive, at most `connections` requests outstanding: a request due while
+//   that many are outstanding is skipped and counted). Unlike autocannon's rate mode, which sends
+//   each connection's quota for the second back to back, this is a steady stream. When the sending
+//   time is over, answers still outstanding are awaited for at most drainMs (default 0), then the
+//   rest are abandoned (counted). With stopOnStdin, the paced phase also stops sending as soon as
+//   this process's stdin ends (the caller ends the stream when its own measurement is over).
 // - pids (optional): CPU time of these processes (and of this generator) is read from
 //   /proc/<pid>/stat and /proc/<pid>/task/<pid>/stat (the main thread) around every phase, and
 //   the busy time of the whole machine from /proc/stat (to see what other processes took).
@@ -30,6 +39,7 @@
 // whole run by hardDeadlineMs, the records by maxRecords.
 
 import { readFileSync } from "node:fs";
+import http from "node:http";
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import process from "node:process";
@@ -41,6 +51,8 @@ const AUTOCANNON_VERSION = createRequire(import.meta.url)("autocannon/package.js
 const REQUEST_TIMEOUT_S = 10;
 /** Linux USER_HZ: the unit of utime/stime in /proc/<pid>/stat. */
 const CLOCK_TICKS_PER_S = 100;
+/** Timer interval of a paced phase, ms. */
+const PACE_TICK_MS = 2;
 
 const plan = JSON.parse(readFileSync(process.argv[2], "utf8"));
 
@@ -49,6 +61,14 @@ const deadline = setTimeout(() => {
   process.exit(3);
 }, plan.hardDeadlineMs);
 deadline.unref();
+
+/** Set when stdin ends (plan.stopOnStdin): paced phases stop sending. */
+let stopRequested = false;
+if (plan.stopOnStdin) {
+  process.stdin.on("data", () => {});
+  process.stdin.on("end", () => (stopRequested = true));
+  process.stdin.on("error", () => (stopRequested = true));
+}
 
 const pools = new Map();
 for (const [name, p] of Object.entries(plan.pools ?? {})) {
@@ -112,6 +132,7 @@ function summary(values) {
   return {
     count: sorted.length,
     mean: round3(sorted.length === 0 ? null : sum / sorted.length),
+    min: round3(sorted.length === 0 ? null : sorted[0]),
     p50: round3(percentile(sorted, 0.5)),
     p90: round3(percentile(sorted, 0.9)),
     p99: round3(percentile(sorted, 0.99)),
@@ -129,13 +150,16 @@ function takeBody(pool) {
   return -1;
 }
 
-async function runPhase(phase) {
+function bodyOf(pool, i) {
+  return pool.bytes.subarray(i * pool.record, (i + 1) * pool.record);
+}
+
+/** One phase with autocannon: closed loop, or autocannon's per-connection rate. */
+async function runAutocannon(phase, pool) {
   let n = 0;
   let dropped = 0;
   let poolExhausted = false;
   let instance;
-  const pool = phase.pool === undefined ? undefined : pools.get(phase.pool);
-  if (phase.pool !== undefined && pool === undefined) throw new Error(`unknown pool ${phase.pool}`);
 
   const request = { method: phase.method, path: phase.path };
   if (pool !== undefined) {
@@ -152,7 +176,7 @@ async function runPhase(phase) {
         req.body = Buffer.alloc(0);
         return req;
       }
-      req.body = pool.bytes.subarray(i * pool.record, (i + 1) * pool.record);
+      req.body = bodyOf(pool, i);
       return req;
     };
     if (phase.recycle429) {
@@ -172,6 +196,7 @@ async function runPhase(phase) {
   if (phase.rate !== undefined && phase.rate !== null) options.overallRate = phase.rate;
 
   const cpuBefore = cpuSnapshot();
+  const startedEpochMs = Date.now();
   const started = performance.now();
   const result = await new Promise((resolve, reject) => {
     instance = autocannon(options, (err, res) => (err ? reject(err) : resolve(res)));
@@ -187,7 +212,153 @@ async function runPhase(phase) {
     });
   });
   const elapsedMs = performance.now() - started;
-  const cpuAfter = cpuSnapshot();
+  return {
+    n,
+    dropped,
+    poolExhausted,
+    started,
+    startedEpochMs,
+    elapsedMs,
+    cpuBefore,
+    cpuAfter: cpuSnapshot(),
+    errors: result.errors,
+    timeouts: result.timeouts,
+  };
+}
+
+/** One paced phase: a request every 1/rate s from a timer, at most `connections` outstanding. */
+async function runPaced(phase, pool) {
+  const target = new URL(plan.url);
+  const maxOutstanding = phase.connections;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: maxOutstanding, maxFreeSockets: maxOutstanding });
+  let n = 0;
+  let dropped = 0;
+  let poolExhausted = false;
+  let errors = 0;
+  let timeouts = 0;
+  let sent = 0;
+  let skipped = 0;
+  let outstanding = 0;
+  let sending = true;
+  let stoppedAt = 0;
+  let finish;
+  const finished = new Promise((resolve) => (finish = resolve));
+
+  const cpuBefore = cpuSnapshot();
+  const startedEpochMs = Date.now();
+  const started = performance.now();
+  const endAt = started + phase.seconds * 1000;
+
+  const maybeFinish = () => {
+    if (!sending && outstanding === 0) finish();
+  };
+  const send = () => {
+    let i = -1;
+    if (pool !== undefined) {
+      i = takeBody(pool);
+      if (i < 0) return false;
+    }
+    const body = pool === undefined ? undefined : bodyOf(pool, i);
+    const headers = body === undefined
+      ? {}
+      : { "content-type": "application/octet-stream", "content-length": String(body.length) };
+    const t0 = performance.now();
+    outstanding++;
+    let settled = false;
+    const settle = (status) => {
+      if (settled) return;
+      settled = true;
+      outstanding--;
+      if (status === undefined) errors++;
+      else if (n >= maxRecords) dropped++;
+      else {
+        const now = performance.now();
+        recT[n] = now - started;
+        recLatency[n] = now - t0;
+        recStatus[n] = status;
+        n++;
+      }
+      maybeFinish();
+    };
+    const req = http.request({
+      agent,
+      hostname: target.hostname,
+      port: target.port,
+      path: phase.path,
+      method: phase.method,
+      headers,
+    }, (res) => {
+      res.resume();
+      res.on("end", () => settle(res.statusCode));
+      res.on("error", () => settle());
+      res.on("close", () => settle(res.complete ? res.statusCode : undefined));
+    });
+    req.setTimeout(REQUEST_TIMEOUT_S * 1000, () => {
+      if (!settled) timeouts++;
+      req.destroy();
+    });
+    req.on("error", () => settle());
+    req.end(body);
+    return true;
+  };
+
+  const tick = () => {
+    if (!sending) return;
+    const now = performance.now();
+    const due = Math.floor(((Math.min(now, endAt) - started) / 1000) * phase.rate);
+    while (sent + skipped < due) {
+      if (outstanding >= maxOutstanding) {
+        skipped += due - sent - skipped;
+        break;
+      }
+      if (!send()) {
+        poolExhausted = true;
+        break;
+      }
+      sent++;
+    }
+    if (now >= endAt || poolExhausted || stopRequested) {
+      sending = false;
+      stoppedAt = now;
+      clearInterval(timer);
+      maybeFinish();
+    }
+  };
+  const timer = setInterval(tick, PACE_TICK_MS);
+  tick();
+  // Sending ends (time, pool, stdin); then answers still outstanding get at most drainMs.
+  await new Promise((resolve) => {
+    const check = setInterval(() => {
+      if (sending) return;
+      clearInterval(check);
+      resolve();
+    }, PACE_TICK_MS);
+  });
+  let drainTimer;
+  await Promise.race([finished, new Promise((resolve) => (drainTimer = setTimeout(resolve, phase.drainMs ?? 0)))]);
+  clearTimeout(drainTimer);
+  const abandoned = outstanding;
+  agent.destroy();
+  return {
+    n,
+    dropped,
+    poolExhausted,
+    started,
+    startedEpochMs,
+    elapsedMs: stoppedAt - started,
+    cpuBefore,
+    cpuAfter: cpuSnapshot(),
+    errors: errors + abandoned,
+    timeouts,
+    paced: { sent, skipped, abandoned, drainedMs: Math.round((performance.now() - stoppedAt) * 10) / 10 },
+  };
+}
+
+async function runPhase(phase) {
+  const pool = phase.pool === undefined ? undefined : pools.get(phase.pool);
+  if (phase.pool !== undefined && pool === undefined) throw new Error(`unknown pool ${phase.pool}`);
+  const run = phase.paced ? await runPaced(phase, pool) : await runAutocannon(phase, pool);
+  const { n, started, elapsedMs, cpuBefore, cpuAfter } = run;
   const cpu = {};
   for (const key of Object.keys(cpuAfter)) {
     cpu[key] = cpuAfter[key] === null || cpuBefore[key] === null ? null : round3(cpuAfter[key] - cpuBefore[key]);
@@ -197,10 +368,12 @@ async function runPhase(phase) {
   const ok = [];
   const shed = [];
   const other = [];
+  const byStatus = {};
   for (let i = 0; i < n; i++) {
     const s = recStatus[i];
     statusCounts[s] = (statusCounts[s] ?? 0) + 1;
     (isOk(s) ? ok : isShed(s) ? shed : other).push(recLatency[i]);
+    if (phase.raw) (byStatus[s] ??= []).push(round3(recLatency[i]));
   }
   if (phase.group !== undefined) {
     const g = groups.get(phase.group) ?? { ok: [], shed: [], other: [] };
@@ -233,7 +406,7 @@ async function runPhase(phase) {
     return { fromMs, toMs, ok: summary(values) };
   });
 
-  return {
+  const out = {
     name: phase.name,
     method: phase.method,
     path: phase.path,
@@ -242,18 +415,22 @@ async function runPhase(phase) {
     rate: phase.rate ?? null,
     plannedSeconds: phase.seconds,
     startedAtMs: started,
+    startedAtEpochMs: run.startedEpochMs,
     elapsedMs: Math.round(elapsedMs * 10) / 10,
     responses: n,
-    recordsDropped: dropped,
-    errors: result.errors,
-    timeouts: result.timeouts,
+    recordsDropped: run.dropped,
+    errors: run.errors,
+    timeouts: run.timeouts,
     statusCounts,
-    poolExhausted,
+    poolExhausted: run.poolExhausted,
     cpuSeconds: cpu,
     latency: { ok: summary(ok), shed: summary(shed), other: summary(other) },
     windows,
     ranges,
   };
+  if (run.paced !== undefined) out.paced = run.paced;
+  if (phase.raw) out.raw = byStatus;
+  return out;
 }
 
 const origin = performance.now();
@@ -269,6 +446,7 @@ for (const phase of plan.phases) {
   phases.push(r);
 }
 clearTimeout(deadline);
+if (plan.stopOnStdin) process.stdin.destroy();
 const poolsUsed = Object.fromEntries([...pools].map(([name, p]) => [name, p.cursor]));
 const groupLatency = Object.fromEntries(
   [...groups].map(([name, g]) => [name, { ok: summary(g.ok), shed: summary(g.shed), other: summary(g.other) }]),

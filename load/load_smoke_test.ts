@@ -3,9 +3,12 @@
  * a child process (gateway processes, the autocannon generator under Node and the next-hop stub,
  * all on 127.0.0.1) and checks the shape of the JSON report and that requests of every kind were
  * answered as expected. It checks the machinery, never the speed: no figure is compared with a
- * target here (speed targets live in the load report itself, hardening.md §7).
+ * target here (speed targets live in the load report itself, hardening.md §7). The hops-down
+ * scenario is checked the same way: healthy routes answered 200 only, down routes 502 (refused)
+ * and 504 (silent, at the forward timeout) and nothing but 502 / 503 / 504, and the gateway's
+ * forwards in flight back to 0 afterwards — its p99 ratio is reported, never asserted.
  *
- * Part of the default `npm test` (about 16 s, bounded by the quick mode's phase times; the child
+ * Part of the default `npm test` (about 25 s, bounded by the quick mode's phase times; the child
  * is killed after 60 s). Set `ALLIUM_SKIP_LOAD_SMOKE=1` to leave it out, e.g. on a machine
  * without `node` on the PATH. The same run by hand: `npm run load -- --quick`.
  */
@@ -15,11 +18,12 @@ import { fileURLToPath } from "node:url";
 import type { LoadReport, RouteResult } from "./run.ts";
 
 const RUN = fileURLToPath(new URL("./run.ts", import.meta.url));
-/** Bound on the whole child run, ms (the quick mode plans about 16 s). */
+/** Bound on the whole child run, ms (the quick mode plans about 25 s). */
 const CHILD_TIMEOUT_MS = 60_000;
 
 Deno.test({
-  name: "load/run.ts --quick writes an allium-load/v1 report in which every route and the overload answered",
+  name:
+    "load/run.ts --quick writes an allium-load/v1 report in which every route, the overload and the down next hops answered",
   ignore: Deno.env.get("ALLIUM_SKIP_LOAD_SMOKE") === "1",
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "allium_load_smoke_" });
@@ -71,6 +75,37 @@ Deno.test({
       assert.ok((o.rss.peakBytes ?? 0) > 0, "gateway RSS read");
       assert.ok(o.recovery.windows.some((w) => w.ok > 0), "recovery probe answered");
       for (const check of Object.values(o.checks)) assert.ok(check === null || typeof check === "boolean");
+
+      const h = report.hopsDown;
+      assert.ok(h !== undefined, "hops-down scenario present");
+      assert.deepEqual(h.nextHops, { live: 4, refused: 2, silent: 2 });
+      for (const [name, x] of Object.entries(h.healthy)) {
+        assert.ok((x.statusCounts["200"] ?? 0) > 0, `healthy ${name}: some 200 answers`);
+        assert.equal(x.unexpected, 0, `healthy ${name}: only 200 (${JSON.stringify(x.statusCounts)})`);
+        assert.equal(x.errors, 0, `healthy ${name}: no connection errors`);
+        assert.ok(x.latency.p99 !== null, `healthy ${name}: p99 measured`);
+      }
+      const d = h.down;
+      assert.ok(
+        (d.statusCounts["502"] ?? 0) > 0,
+        `down: some 502 (refused) answers (${JSON.stringify(d.statusCounts)})`,
+      );
+      assert.ok(
+        (d.statusCounts["504"] ?? 0) > 0,
+        `down: some 504 (silent) answers (${JSON.stringify(d.statusCounts)})`,
+      );
+      assert.equal(d.unexpected, 0, `down: only 502 / 503 / 504 (${JSON.stringify(d.statusCounts)})`);
+      assert.equal(d.errors, 0, "down: no connection errors, nothing abandoned");
+      // A silent hop's forward ends at the timeout, not before (timers may fire a little early).
+      assert.ok(d.timeout504.min! >= h.forwardTimeoutMs - 5, `504 after ${d.timeout504.min} ms`);
+      assert.ok(h.checks.downAnswered502And504 && h.checks.downOnly502503504 && h.checks.healthyOnly200);
+      assert.ok(
+        h.forwardsInFlight.afterRounds.every((a) => a.value === 0) && h.forwardsInFlight.after === 0,
+        `forwards in flight back to 0: ${JSON.stringify(h.forwardsInFlight)}`,
+      );
+      assert.ok(h.checks.noOther5xx, `no 5xx other than 502/503/504: ${JSON.stringify(h.gatewayOutcomes)}`);
+      assert.ok(h.p99Ratio !== null && h.p99Ratio > 0, "p99 ratio computed");
+      assert.equal(typeof h.target.met, "boolean");
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
