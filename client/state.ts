@@ -12,16 +12,16 @@
  * @module
  */
 
-import { createRequire } from "node:module";
 import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
-import type { DatabaseSync as Database, SQLInputValue, SQLOutputValue, StatementSync } from "./_node_sqlite.d.ts";
-import type * as NodeSqlite from "./_node_sqlite.d.ts";
+import {
+  type Database,
+  DatabaseSync,
+  type SQLInputValue,
+  type SQLOutputValue,
+  type StatementSync,
+} from "../gateway/store/node_sqlite.ts";
 import { STATE_MIGRATIONS } from "./state_schema.ts";
-
-// The pinned @types/node (20.x) has no `node:sqlite`; load it through `require`, typed by
-// `_node_sqlite.d.ts` (the pattern of gateway/store/sqlite_store.ts).
-const { DatabaseSync } = createRequire(import.meta.url)("node:sqlite") as typeof NodeSqlite;
 
 /** Wait for another connection's lock, ms. */
 const BUSY_TIMEOUT_MS = 5_000;

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
-import type * as NodeSqlite from "./_node_sqlite.d.ts";
+import { DatabaseSync } from "../gateway/store/node_sqlite.ts";
 import { ClientState, type IdentityRow, STATE_SCHEMA_VERSION } from "./state.ts";
 
 const owner = "05" + "ab".repeat(32);
@@ -50,7 +49,6 @@ Deno.test("ClientState.open() migrates step by step and refuses a newer schema",
     assert.equal(cur.schemaVersion, STATE_SCHEMA_VERSION);
     cur.close();
     assert.throws(() => ClientState.open(path, { migrateTo: STATE_SCHEMA_VERSION + 1 }), RangeError);
-    const { DatabaseSync } = createRequire(import.meta.url)("node:sqlite") as typeof NodeSqlite;
     const raw = new DatabaseSync(path);
     raw.exec(`PRAGMA user_version = ${STATE_SCHEMA_VERSION + 1}`);
     raw.close();

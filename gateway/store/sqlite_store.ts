@@ -1,6 +1,6 @@
 /**
  * The default {@link MessageStore}: one SQLite file through `node:sqlite` (toolchain.md "Storage";
- * the only import of `node:sqlite`). The schema follows the reference (oxen-storage-server
+ * loaded through node_sqlite.ts). The schema follows the reference (oxen-storage-server
  * `database.cpp`): an `owners` table, a `messages` table whose integer primary key keeps insertion
  * order and whose `hash` is unique, indexes on (owner, namespace, id) and on expiry; plus
  * subaccount revocations.
@@ -17,9 +17,7 @@
  * @module
  */
 
-import { createRequire } from "node:module";
-import type { DatabaseSync as Database, StatementSync } from "./_node_sqlite.d.ts";
-import type * as NodeSqlite from "./_node_sqlite.d.ts";
+import { type Database, DatabaseSync, type StatementSync } from "./node_sqlite.ts";
 import {
   type ExpireMode,
   type MessageStore,
@@ -53,10 +51,6 @@ const SQLITE_FULL = 13;
 /** SQLite primary result codes SQLITE_CORRUPT and SQLITE_NOTADB (sqlite3.h). */
 const SQLITE_CORRUPT = 11;
 const SQLITE_NOTADB = 26;
-
-// The pinned @types/node (20.x) has no `node:sqlite`, and Deno resolves every `node:` import's
-// types from it, so the module is loaded through `require` and typed by `_node_sqlite.d.ts`.
-const { DatabaseSync } = createRequire(import.meta.url)("node:sqlite") as typeof NodeSqlite;
 
 /**
  * Schema migrations, in order: step `i` takes `PRAGMA user_version` from `i` to `i + 1`, in one

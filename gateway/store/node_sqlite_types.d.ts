@@ -1,7 +1,7 @@
 /**
- * Types of the part of `node:sqlite` that `state.ts` uses (Node 22 API, as implemented by
- * Deno). The pinned `@types/node` (20.x) predates `node:sqlite`, so `state.ts` loads the
- * module with `require` and types it with this file. Private to this folder.
+ * Types of the part of `node:sqlite` that allium uses (the message store, the client state) (Node 22 API, as implemented by
+ * Deno). The pinned `@types/node` (20.x) predates `node:sqlite`, so `node_sqlite.ts` loads the
+ * module with `require` and types it with this file.
  *
  * @module
  */
