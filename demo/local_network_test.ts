@@ -13,42 +13,20 @@ import {
   buildOnionRequest,
   defaultProvider,
   generateIdentity,
-  type Identity,
-  requestSigningBytes,
   swarmFor,
   systemRng,
   toBase64,
-  toHex,
   utf8,
 } from "../mod.ts";
 import { type ClientNode, OnionClient } from "../client/onion_client.ts";
 import { StorageClient } from "../client/storage_client.ts";
 import { registrySwarms } from "../gateway/registry.ts";
 import { LocalNetwork } from "./local_network.ts";
+import { DAY, type Json, signedRetrieve } from "./_testing.ts";
 
 const provider = await defaultProvider();
-const DAY = 86_400_000;
 /** Bound on waiting for a hand-over to arrive. */
 const HANDOVER_WAIT_MS = 15_000;
-
-// deno-lint-ignore no-explicit-any
-type Json = any;
-
-async function signedRetrieve(id: Identity, timestamp: number) {
-  const signature = await provider.ed25519Sign(
-    id.ed25519Seed,
-    requestSigningBytes({ method: "retrieve", namespace: 0, timestamp }),
-  );
-  return {
-    method: "retrieve",
-    params: {
-      pubkey: id.sessionId,
-      pubkey_ed25519: toHex(id.ed25519Public),
-      timestamp,
-      signature: toBase64(signature),
-    },
-  };
-}
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -93,7 +71,7 @@ Deno.test({
         // Every member answers a retrieve with the message (ask each one directly).
         const bob = people[0];
         for (const member of net.clientNodes()) {
-          const answer = await onion.request(member, await signedRetrieve(bob, Date.now()));
+          const answer = await onion.request(member, await signedRetrieve(bob, { provider }));
           assert.equal(answer.status, 200, JSON.stringify(answer.body));
           assert.deepEqual((answer.body as Json).messages.map((m: Json) => m.hash), [hashes.get(bob.sessionId)]);
         }
@@ -102,7 +80,10 @@ Deno.test({
       await t.step("clock skew beyond the tolerance → 406 carrying the node time", async () => {
         const member = net.clientNodes()[0];
         const skew = 60_000 + 1_000; // signature window ±60 s (§6.3) + 1 s
-        const late = await onion.request(member, await signedRetrieve(people[0], Date.now() - skew));
+        const late = await onion.request(
+          member,
+          await signedRetrieve(people[0], { provider, timestamp: Date.now() - skew }),
+        );
         assert.equal(late.status, 406);
         const m = /\(t=(\d+)\)$/.exec(String(late.body));
         assert.ok(m, String(late.body));
@@ -130,7 +111,7 @@ Deno.test({
           for (const p of people) {
             const owner = swarmFor(p.sessionId, ids)!;
             for (const member of swarms.get(owner)!) {
-              const answer = await onion.request(byKey(member.ed25519), await signedRetrieve(p, Date.now()));
+              const answer = await onion.request(byKey(member.ed25519), await signedRetrieve(p, { provider }));
               if (answer.status !== 200) return false;
               const got = (answer.body as Json).messages.map((m: Json) => m.hash);
               if (!got.includes(hashes.get(p.sessionId))) return false;
@@ -147,7 +128,7 @@ Deno.test({
         const owner = swarmFor(carol.sessionId, ids)!;
         const other = ids.find((id) => id !== owner)!;
         const wrong = byKey(swarms.get(other)![0].ed25519);
-        const answer = await onion.request(wrong, await signedRetrieve(carol, Date.now()));
+        const answer = await onion.request(wrong, await signedRetrieve(carol, { provider }));
         assert.equal(answer.status, 421);
         const body = answer.body as Json;
         assert.equal(body.swarm, owner.toString(16));

@@ -7,19 +7,11 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  defaultProvider,
-  generateIdentity,
-  type Identity,
-  requestSigningBytes,
-  systemRng,
-  toBase64,
-  toHex,
-  utf8,
-} from "../mod.ts";
+import { defaultProvider, generateIdentity, requestSigningBytes, systemRng, toBase64, toHex, utf8 } from "../mod.ts";
 import { OnionClient } from "../client/onion_client.ts";
 import { SqliteStore } from "../gateway/store/sqlite_store.ts";
 import { LocalNetwork } from "./local_network.ts";
+import { DAY, type Json, signedRetrieve } from "./_testing.ts";
 
 const provider = await defaultProvider();
 const STORES = 1_000;
@@ -30,30 +22,8 @@ const STORES = 1_000;
 const RAMP_MS = 3;
 /** Acknowledged stores after which the node is killed. */
 const KILL_AFTER = 300;
-const DAY = 86_400_000;
 /** hardening.md §7: serving again in under 5 s. */
 const RESTART_BOUND_MS = 5_000;
-
-// deno-lint-ignore no-explicit-any
-type Json = any;
-
-async function retrieveParams(id: Identity, lastHash?: string) {
-  const timestamp = Date.now();
-  const signature = await provider.ed25519Sign(
-    id.ed25519Seed,
-    requestSigningBytes({ method: "retrieve", namespace: 0, timestamp }),
-  );
-  return {
-    method: "retrieve",
-    params: {
-      pubkey: id.sessionId,
-      pubkey_ed25519: toHex(id.ed25519Public),
-      timestamp,
-      signature: toBase64(signature),
-      ...(lastHash === undefined ? {} : { last_hash: lastHash }),
-    },
-  };
-}
 
 Deno.test({
   name: "service node: SIGKILL during 1,000 concurrent stores loses no acknowledged store",
@@ -117,7 +87,7 @@ Deno.test({
       const listed: string[] = [];
       let lastHash: string | undefined;
       for (let page = 0; page < 100; page++) {
-        const answer = await reader.request(victimNode, await retrieveParams(bob, lastHash));
+        const answer = await reader.request(victimNode, await signedRetrieve(bob, { provider, lastHash }));
         assert.equal(answer.status, 200, JSON.stringify(answer.body));
         const body = answer.body as Json;
         for (const m of body.messages) listed.push(m.hash);
@@ -188,7 +158,7 @@ Deno.test({
       }
 
       // Reads still work on a full store.
-      const read = await onion.request(member, await retrieveParams(bob));
+      const read = await onion.request(member, await signedRetrieve(bob, { provider }));
       assert.equal(read.status, 200);
       assert.deepEqual((read.body as Json).messages.map((m: Json) => m.hash), stored);
 

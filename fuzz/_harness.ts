@@ -347,6 +347,15 @@ const LOADERS: Readonly<Record<string, () => Promise<{ target: FuzzTarget }>>> =
   directory_file: () => import("./targets/directory_file.ts"),
   gateway_route: () => import("./targets/gateway_route.ts"),
   storage_rpc: () => import("./targets/storage_rpc.ts"),
+  session_message: () => import("./targets/session_message.ts"),
+  sealed_box: () => import("./targets/sealed_box.ts"),
+  signal_message: () => import("./targets/signal_message.ts"),
+  sender_key_message: () => import("./targets/sender_key_message.ts"),
+  ratchet_state: () => import("./targets/ratchet_state.ts"),
+  session_record: () => import("./targets/session_record.ts"),
+  sender_key_record: () => import("./targets/sender_key_record.ts"),
+  attachment: () => import("./targets/attachment.ts"),
+  secretstream: () => import("./targets/secretstream.ts"),
 };
 
 /** Names of the targets, in run order. */

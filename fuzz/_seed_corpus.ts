@@ -1,6 +1,8 @@
 /**
  * Writes the committed seed corpus (`fuzz/corpus/<target>/*.hex`): golden onions built with fixed
- * keys and one file per hardening.md §7 bad-input class that applies to each decoder.
+ * keys and one file per hardening.md §7 bad-input class that applies to each decoder, and for the
+ * E2EE targets the seeds each target's `corpus()` builds from real messages (fixed keys, seeded
+ * rngs).
  * Deterministic: rerunning gives the same files. Findings (`finding-*`) are never touched.
  *
  * ```sh
@@ -42,6 +44,28 @@ import { corpusDir } from "./_harness.ts";
 import { GATEWAY_BODIES, layerFields } from "./_gateway.ts";
 import { FOREIGN, GROUP, storageInput, validExamples } from "./_storage.ts";
 import { requestInput } from "./targets/gateway_route.ts";
+import * as sessionMessage from "./targets/session_message.ts";
+import * as sealedBox from "./targets/sealed_box.ts";
+import * as signalMessage from "./targets/signal_message.ts";
+import * as senderKeyMessage from "./targets/sender_key_message.ts";
+import * as ratchetState from "./targets/ratchet_state.ts";
+import * as sessionRecord from "./targets/session_record.ts";
+import * as senderKeyRecord from "./targets/sender_key_record.ts";
+import * as attachment from "./targets/attachment.ts";
+import * as secretstream from "./targets/secretstream.ts";
+
+/** The E2EE targets and their committed seeds. */
+const E2EE_TARGETS: { name: string; corpus(): [string, Uint8Array, string][] }[] = [
+  sessionMessage,
+  sealedBox,
+  signalMessage,
+  senderKeyMessage,
+  ratchetState,
+  sessionRecord,
+  senderKeyRecord,
+  attachment,
+  secretstream,
+].map((m) => ({ name: m.target.name, corpus: m.corpus }));
 
 const te = new TextEncoder();
 const u8 = (s: string) => te.encode(s);
@@ -853,5 +877,12 @@ const rpc: [string, string, string][] = [
   ],
 ];
 for (const [name, text, comment] of rpc) write("storage_rpc", name, u8(text), comment);
+
+// ---------------------------------------------------------------------------------------------
+// E2EE decoders: each target builds its seeds from real messages made with fixed keys and seeded
+// rngs (its `corpus()`), one per bad-input class that applies
+// ---------------------------------------------------------------------------------------------
+
+for (const t of E2EE_TARGETS) for (const [name, bytes, comment] of t.corpus()) write(t.name, name, bytes, comment);
 
 console.log(`wrote ${written} corpus files`);

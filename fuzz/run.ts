@@ -181,7 +181,7 @@ async function saveFinding(target: string, f: Finding): Promise<string> {
 
 function report(r: CampaignResult): string {
   const rate = r.generated / Math.max(r.seconds, 0.001);
-  return `${r.target.padEnd(16)} seed ${String(r.seed).padStart(10)}  replayed ${
+  return `${r.target.padEnd(18)} seed ${String(r.seed).padStart(10)}  replayed ${
     String(r.replayed).padStart(3)
   }  generated ${String(r.generated).padStart(9)} (${
     Math.round(rate)
@@ -248,11 +248,11 @@ async function main(): Promise<number> {
   const findings = summaries.reduce((n, r) => n + r.findings.length, 0);
   console.log("\nsummary (seed " + o.seed + "):");
   console.log(
-    `  ${"target".padEnd(16)} ${"inputs".padStart(10)} ${"refused".padStart(10)} ${"tolerated".padStart(9)}  findings`,
+    `  ${"target".padEnd(18)} ${"inputs".padStart(10)} ${"refused".padStart(10)} ${"tolerated".padStart(9)}  findings`,
   );
   for (const r of summaries) {
     console.log(
-      `  ${r.target.padEnd(16)} ${String(r.replayed + r.generated).padStart(10)} ${String(r.rejected).padStart(10)} ${
+      `  ${r.target.padEnd(18)} ${String(r.replayed + r.generated).padStart(10)} ${String(r.rejected).padStart(10)} ${
         String(r.tolerated).padStart(9)
       }  ${r.findings.length}`,
     );
