@@ -51,6 +51,8 @@ export type ProtocolErrorCode =
   | "SIGNAL_TOO_FAR_AHEAD"
   /** No session state can take the message, or there is no session to encrypt with. */
   | "SIGNAL_NO_SESSION"
+  /** A PreKeySignalMessage for an existing session names another identity key than that session's. */
+  | "SIGNAL_IDENTITY_MISMATCH"
   /** A PreKeySignalMessage names a one-time prekey the responder does not hold (e2ee.md §2.2). */
   | "PREKEY_NOT_FOUND"
   /** A PreKeySignalMessage names a signed prekey the responder does not hold (e2ee.md §2.2). */

@@ -32,6 +32,7 @@ import {
   decryptSignalMessage,
   deserializeSessionRecord,
   encryptMessage,
+  MAX_MESSAGE_COUNTER,
   serializeSessionRecord,
   type SessionRecord,
   type SessionState,
@@ -108,7 +109,9 @@ export async function fuzz(input: Uint8Array): Promise<void> {
   }
   const provider = currentProvider();
   const current = record.current;
-  const probe = current === undefined ? undefined : probeFor(current.ratchet);
+  // A chain at the last counter is exhausted: it can be stored, but it takes no more messages.
+  const exhausted = (current?.ratchet.receivers[0]?.index ?? 0) >= MAX_MESSAGE_COUNTER;
+  const probe = current === undefined || exhausted ? undefined : probeFor(current.ratchet);
   if (probe !== undefined) {
     const out = await attempt(
       "decryptSignalMessage() of the current session's chain",

@@ -77,6 +77,7 @@ export const DECRYPT_CODES: readonly ProtocolErrorCode[] = [
   "SIGNAL_DUPLICATE_MESSAGE",
   "SIGNAL_TOO_FAR_AHEAD",
   "SIGNAL_NO_SESSION",
+  "SIGNAL_IDENTITY_MISMATCH",
   "DECRYPT_FAILED",
   "KEY_AGREEMENT_FAILED",
   "PREKEY_NOT_FOUND",
@@ -561,15 +562,8 @@ export function corpus(): [string, Uint8Array, string][] {
   return s;
 }
 
-/** Reported findings whose fix is pending (`fuzz/README.md`, "Open findings"). */
-export const open: OpenFinding[] = [{
-  pattern: /^decryptPreKeySignalMessage\(\) reports an? (identity key|registration id) other than/,
-  reproducer: "finding-prekey-unauthenticated-identity",
-  at: "protocol/e2ee/signal/session_cipher.ts decryptPreKeySignalMessage: when the message's base key matches a " +
-    "session in the record, the result's remoteIdentityKey and remoteRegistrationId are copied from the message, " +
-    "which nothing authenticates on that path (the MAC uses the session's identities): a tampered copy decrypts and " +
-    "names any identity; the session's remoteIdentityKey is the authenticated one",
-}];
+/** Reported findings whose fix is pending: none (fixed ones keep their reproducers in the corpus). */
+export const open: OpenFinding[] = [];
 
 /** The `signal_message` target. */
 export const target: FuzzTarget = { name: "signal_message", fuzz, structured, open };

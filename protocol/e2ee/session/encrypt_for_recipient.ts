@@ -140,7 +140,17 @@ export async function decryptIncoming(
   let inner: Uint8Array | undefined;
   try {
     const x25519Public = await provider.ed25519PublicToX25519(own.publicKey);
-    inner = openSealedBox(ciphertext, x25519Secret, x25519Public);
+    try {
+      inner = openSealedBox(ciphertext, x25519Secret, x25519Public);
+    } catch (cause) {
+      // A low-order ephemeral key is just a box this key cannot open: the same DECRYPT_FAILED as a
+      // bad tag, so callers trying several keys move on (fuzz finding
+      // fuzz/corpus/session_message/finding-low-order-ephemeral-key).
+      if (isProtocolError(cause, "KEY_AGREEMENT_FAILED")) {
+        throw new ProtocolError("DECRYPT_FAILED", `Cannot ${action}: the box does not open with this key`, { cause });
+      }
+      throw cause;
+    }
     // Step 2 (§5.1): |inner| ≥ 96, then M ‖ A ‖ SIG.
     if (inner.length < SIGNED_INNER_OVERHEAD_BYTES) {
       throw new ProtocolError(

@@ -205,6 +205,11 @@ async function seedFor(
     }
     return [Object.freeze({ ...state, skipped }), seed.bytes().slice()];
   }
+  // The chain index is stored as a u32: a message at the last counter would leave a state that
+  // cannot be serialized (fuzz finding fuzz/corpus/ratchet_state/finding-receiver-index-max).
+  if (counter >= MAX_MESSAGE_COUNTER) {
+    throw new ProtocolError("SIGNAL_TOO_FAR_AHEAD", `Cannot decrypt message: counter ${counter} ends the chain`);
+  }
   const jump = counter - chain.index;
   if (jump > limits.maxForwardJumps) {
     throw new ProtocolError(

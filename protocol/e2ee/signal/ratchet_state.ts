@@ -20,6 +20,7 @@ import { djbPublicKey, parseDjbPublicKey } from "../../crypto/xeddsa.ts";
 import { SecretKey } from "../../crypto/secret_key.ts";
 import { X25519_KEY_BYTES } from "../../constants.ts";
 import { ProtocolError } from "../../errors.ts";
+import { toHex } from "../../bytes.ts";
 import { Reader, Writer } from "./_codec.ts";
 import {
   MAX_RECEIVER_CHAINS,
@@ -185,8 +186,15 @@ export function deserializeRatchetState(bytes: Uint8Array): RatchetState {
   const skippedCount = r.u32();
   if (skippedCount > MAX_SKIPPED_KEYS_TOTAL) fail(`${skippedCount} skipped keys`);
   const keys: SkippedKey[] = [];
+  const seen = new Set<string>();
   for (let i = 0; i < skippedCount; i++) {
-    keys.push({ ratchetKey: publicKey(), counter: r.u32(), seed: secret() });
+    const key = { ratchetKey: publicKey(), counter: r.u32(), seed: secret() };
+    // A serialized state never lists one key twice (fuzz finding
+    // fuzz/corpus/ratchet_state/finding-duplicate-skipped-key).
+    const id = `${toHex(key.ratchetKey)}:${key.counter}`;
+    if (seen.has(id)) fail(`skipped key ${key.counter} is listed twice`);
+    seen.add(id);
+    keys.push(key);
   }
   r.end();
   return Object.freeze({

@@ -324,8 +324,9 @@ export async function decryptSignalMessage(
  * @returns the next record and the result (plaintext, consumed one-time prekey id, peer identity)
  * @throws {TypeError} for malformed arguments
  * @throws {ProtocolError} `SIGNED_PREKEY_NOT_FOUND` / `PREKEY_NOT_FOUND` for an id we do not hold;
- *   `SIGNAL_MESSAGE_INVALID` / `SIGNAL_VERSION_UNSUPPORTED` for bad framing; the decryption errors
- *   of {@link decryptSignalMessage}
+ *   `SIGNAL_MESSAGE_INVALID` / `SIGNAL_VERSION_UNSUPPORTED` for bad framing;
+ *   `SIGNAL_IDENTITY_MISMATCH` when it matches a session set up with another identity key; the
+ *   decryption errors of {@link decryptSignalMessage}
  * @example An unknown signed prekey id
  * ```ts
  * import { decryptPreKeySignalMessage, encryptMessage, startSession } from "./session_cipher.ts";
@@ -368,12 +369,23 @@ export async function decryptPreKeySignalMessage(
   let working: SessionRecord;
   let consumedPreKeyId: number | undefined;
   let newSession = false;
+  // The identity a matched session was set up with must be the one the message names: otherwise a
+  // tampered copy would decrypt under the old session yet report any identity (fuzz finding
+  // fuzz/corpus/signal_message/finding-prekey-unauthenticated-identity).
+  const sameIdentity = (s: SessionState) => {
+    if (!ctEqual(s.ratchet.remoteIdentityKey, message.identityKey)) {
+      throw new ProtocolError("SIGNAL_IDENTITY_MISMATCH", `Cannot ${action}: identity key differs from its session's`);
+    }
+  };
   // libsignal promote_matching_session: this X3DH run already has a session; no prekey needed.
   if (record.current !== undefined && matches(record.current)) {
+    sameIdentity(record.current);
     working = record;
   } else if (record.previous.some(matches)) {
     const index = record.previous.findIndex(matches);
-    working = withUpdatedSession(record, { index, state: record.previous[index] });
+    const state = record.previous[index];
+    sameIdentity(state);
+    working = withUpdatedSession(record, { index, state });
   } else {
     const signedPreKeyPair = keys.signedPreKeys.get(message.signedPreKeyId);
     if (signedPreKeyPair === undefined) {
@@ -418,8 +430,10 @@ export async function decryptPreKeySignalMessage(
       plaintext,
       ...(consumedPreKeyId === undefined ? {} : { consumedPreKeyId }),
       newSession,
-      remoteIdentityKey: message.identityKey,
-      remoteRegistrationId: message.registrationId,
+      // The session that decrypted (decryptWithRecord makes it current): its identity is the one the
+      // MAC authenticated, whatever the message claims.
+      remoteIdentityKey: next.current!.ratchet.remoteIdentityKey,
+      remoteRegistrationId: next.current!.remoteRegistrationId,
     }),
   ];
 }
