@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { systemRng as rng } from "../mod.ts";
 import type { MessengerEvent } from "./content.ts";
+import { MissingSenderKeyError, PreKeyReusedError } from "./errors.ts";
 import { person, startNetwork, stopNetwork } from "./_network_testing.ts";
 
 const FIVE_MB = 5 * 1024 * 1024;
@@ -35,14 +36,30 @@ Deno.test({
           assert.ok(invite?.type === "group-invite" && invite.group === groupId, `${m.name} got the invite`);
         }
         for (const m of people) await m.sendGroup(groupId, `hello from ${m.name}`);
+        // Each member's first group send opens 1:1 sessions to the others, drawing one-time prekeys
+        // at random from their bundles, so two senders can draw the same one (about 1 in 7 here).
+        // That case heals itself (client/README.md "Pre-key reuse"): the reader asks for a resend,
+        // the sender answers on its next receive, and the group message whose Sender Key came in
+        // that resend is read on a later receive. So: receive in rounds (bounded), allow exactly
+        // those two transient errors, and require everyone to have read everyone.
+        const read = new Map(people.map((m) => [m.name, [] as string[]]));
+        const expected = (name: string) => names.filter((n) => n !== name).map((n) => `four|hello from ${n}`);
+        for (let round = 0; round < 4; round++) {
+          for (const m of people) {
+            const events = await m.receive();
+            for (const e of events.filter((e) => e.type === "error")) {
+              assert.ok(
+                e.type === "error" &&
+                  (e.error instanceof PreKeyReusedError || e.error instanceof MissingSenderKeyError),
+                `${m.name}: unexpected error ${e.type === "error" ? e.error : ""}`,
+              );
+            }
+            read.get(m.name)!.push(...groupTexts(events));
+          }
+          if (people.every((m) => read.get(m.name)!.length >= expected(m.name).length)) break;
+        }
         for (const m of people) {
-          const events = await m.receive();
-          assert.deepEqual(events.filter((e) => e.type === "error"), [], `${m.name} had no errors`);
-          assert.deepEqual(
-            groupTexts(events).sort(),
-            names.filter((n) => n !== m.name).map((n) => `four|hello from ${n}`),
-            `${m.name} read the three others`,
-          );
+          assert.deepEqual(read.get(m.name)!.sort(), expected(m.name), `${m.name} read the three others, once each`);
         }
         // A second round needs no new distribution messages and still reaches everyone.
         await people[2].sendGroup(groupId, "round two");

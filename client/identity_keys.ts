@@ -211,11 +211,12 @@ export async function publishedBundle(
 
 /**
  * The responder's keys for one PreKeySignalMessage: the identity, the signed prekey, and the
- * one-time prekey it names if the state still holds it (absent → `PREKEY_NOT_FOUND`).
+ * one-time prekey it names if the state still holds it: unused, or used at or after `usedSince`
+ * (the grace period of e2ee.md §2.4; absent → `PREKEY_NOT_FOUND`).
  *
  * @param state the client state
  * @param identity the identity's derived keys
- * @param options the `preKeyId` the message names, `provider`
+ * @param options the `preKeyId` the message names, `usedSince` (ms), `provider`
  * @returns keys for `decryptPreKeySignalMessage`
  * @example
  * ```ts
@@ -225,7 +226,7 @@ export async function publishedBundle(
  * const state = ClientState.open(":memory:");
  * const row = await newIdentityRow("alice", { provider, rng, now: 0 });
  * state.addIdentity(row);
- * const keys = await responderKeys(state, await identityOf(row, provider), { preKeyId: 9, provider });
+ * const keys = await responderKeys(state, await identityOf(row, provider), { preKeyId: 9, usedSince: 0, provider });
  * if (keys.oneTimePreKeys.size !== 0 || keys.signedPreKeys.size !== 1) throw new Error("bad");
  * state.close();
  * ```
@@ -233,12 +234,12 @@ export async function publishedBundle(
 export async function responderKeys(
   state: ClientState,
   identity: Identity,
-  options: { preKeyId?: number; provider: CryptoProvider },
+  options: { preKeyId?: number; usedSince: number; provider: CryptoProvider },
 ): Promise<ResponderKeys> {
   const row = state.identity(identity.sessionId)!;
   const oneTimePreKeys = new Map<number, KeyPair>();
   if (options.preKeyId !== undefined) {
-    const secret = state.preKeys(identity.sessionId).get(options.preKeyId);
+    const secret = state.preKeyForResponder(identity.sessionId, options.preKeyId, options.usedSince);
     if (secret !== undefined) {
       oneTimePreKeys.set(options.preKeyId, await keyPairFromSecret(secret, { provider: options.provider }));
     }

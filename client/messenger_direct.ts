@@ -37,7 +37,13 @@ import { type MessengerEvent, readContent } from "./content.ts";
 import { MessengerError, PreKeyReusedError, TamperedMessageError, UnknownRecipientError } from "./errors.ts";
 import { responderKeys, x3dhIdentity } from "./identity_keys.ts";
 import type { GroupOps } from "./messenger_groups.ts";
-import { BUNDLE_OUT_OF_DATE, type Mailbox, type MessengerOptions, type SentMessage } from "./messenger_types.ts";
+import {
+  BUNDLE_OUT_OF_DATE,
+  DEFAULT_PREKEY_GRACE_MS,
+  type Mailbox,
+  type MessengerOptions,
+  type SentMessage,
+} from "./messenger_types.ts";
 import type { RetrievedMessage } from "./storage_client.ts";
 import { shortId, swarmCall } from "./transport.ts";
 import { openDirect, sealDirect } from "./wire.ts";
@@ -219,6 +225,7 @@ export class DirectOps {
         const preKeyId = decodePreKeySignalMessage(env.body).preKeyId;
         const keys = await responderKeys(o.state, this.#c.identity, {
           ...(preKeyId === undefined ? {} : { preKeyId }),
+          usedSince: o.now() - (o.preKeyGraceMs ?? DEFAULT_PREKEY_GRACE_MS),
           provider: o.provider,
         });
         const [r, result] = await decryptPreKeySignalMessage(record, env.body, {
@@ -252,7 +259,10 @@ export class DirectOps {
     o.state.transaction(() => {
       o.state.putSession(this.#owner, env.source, { bytes: serializeSessionRecord(next), at: o.now() });
       if (consumed !== undefined) {
-        o.state.deletePreKey(this.#owner, consumed); // e2ee.md §2.2: delete the OPK after use
+        // e2ee.md §2.4: the OPK leaves the bundle now and is deleted after the grace period, so a
+        // second sender who fetched the same bundle is still served meanwhile.
+        o.state.markPreKeyUsed(this.#owner, consumed, o.now());
+        o.state.purgeUsedPreKeys(this.#owner, o.now() - (o.preKeyGraceMs ?? DEFAULT_PREKEY_GRACE_MS));
         o.state.updateBundleState(this.#owner, { publishedAt: BUNDLE_OUT_OF_DATE });
       }
       o.state.markProcessed(this.#owner, mailbox, item);

@@ -140,11 +140,23 @@ Deno.test({
         await assert.rejects(messenger.send("nobody", "hello?"), UnknownRecipientError);
       });
 
-      await t.step("two senders using the same one-time prekey: the second is asked to resend", async () => {
+      await t.step("two senders using the same one-time prekey: within the grace period both are read", async () => {
+        const first = (b: { oneTimePreKeys: readonly unknown[] }) => b.oneTimePreKeys.length > 0 ? 0 : undefined;
+        const alice = (await person(net, "alice6", { choosePreKey: first })).messenger;
+        const carol = (await person(net, "carol6", { choosePreKey: first })).messenger;
+        const bob = (await person(net, "bob6")).messenger;
+        await alice.send(bob.sessionId, "from alice");
+        await carol.send(bob.sessionId, "from carol");
+        const r = await bob.receive();
+        assert.deepEqual(texts(r).sort(), ["from alice", "from carol"]);
+        assert.deepEqual(errorsOf(r), []);
+      });
+
+      await t.step("…and after it (here: none) the second is asked to resend", async () => {
         const first = (b: { oneTimePreKeys: readonly unknown[] }) => b.oneTimePreKeys.length > 0 ? 0 : undefined;
         const alice = (await person(net, "alice4", { choosePreKey: first })).messenger;
         const carol = (await person(net, "carol4", { choosePreKey: first })).messenger;
-        const bob = (await person(net, "bob4")).messenger;
+        const bob = (await person(net, "bob4", { preKeyGraceMs: 0 })).messenger;
         await alice.send(bob.sessionId, "from alice");
         await carol.send(bob.sessionId, "from carol");
         const r1 = await bob.receive();

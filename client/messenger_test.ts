@@ -187,13 +187,36 @@ Deno.test("Messenger.receive() rejects a tampered ciphertext with a clear error 
   }
 });
 
-Deno.test("Messenger: a reused one-time prekey fails once, the sender is asked to resend, and it arrives", async () => {
+Deno.test("Messenger: two senders on the same one-time prekey within the grace period are both read (e2ee.md §2.4)", async () => {
   const w = world();
   try {
     const first = (b: { oneTimePreKeys: readonly unknown[] }) => b.oneTimePreKeys.length > 0 ? 0 : undefined;
     const alice = await person(w, "alice", { choosePreKey: first });
     const carol = await person(w, "carol", { choosePreKey: first });
     const bob = await person(w, "bob");
+    const aliceBundle = await alice.fetchBundle(bob.sessionId);
+    const carolBundle = await carol.fetchBundle(bob.sessionId);
+    assert.equal(aliceBundle.oneTimePreKeys[0].id, carolBundle.oneTimePreKeys[0].id);
+    await alice.send(bob.sessionId, "from alice");
+    await carol.send(bob.sessionId, "from carol");
+    const got = await bob.receive();
+    assert.deepEqual(texts(got).sort(), ["from alice", "from carol"]);
+    assert.deepEqual(errors(got), []);
+    // The used prekey left the republished bundle.
+    const after = await alice.fetchBundle(bob.sessionId);
+    assert.ok(!after.oneTimePreKeys.some((k) => k.id === aliceBundle.oneTimePreKeys[0].id));
+  } finally {
+    close(w);
+  }
+});
+
+Deno.test("Messenger: a one-time prekey reused after its grace period fails once, the sender resends, and it arrives", async () => {
+  const w = world();
+  try {
+    const first = (b: { oneTimePreKeys: readonly unknown[] }) => b.oneTimePreKeys.length > 0 ? 0 : undefined;
+    const alice = await person(w, "alice", { choosePreKey: first });
+    const carol = await person(w, "carol", { choosePreKey: first });
+    const bob = await person(w, "bob", { preKeyGraceMs: 0 }); // a used prekey is gone at once
     // Both fetch Bob's bundle before he reads anything: both pick the same one-time prekey.
     const aliceBundle = await alice.fetchBundle(bob.sessionId);
     const carolBundle = await carol.fetchBundle(bob.sessionId);

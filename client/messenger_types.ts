@@ -15,6 +15,13 @@ import type { AttachmentStore, MessageStorage } from "./transport.ts";
 export const DEFAULT_ONE_TIME_PREKEYS = 20;
 /** Republish the bundle when it is older than this (it lives 30 days in the swarm). */
 export const DEFAULT_REPUBLISH_AFTER_MS = 7 * 24 * 3600 * 1000;
+/**
+ * How long a used one-time prekey still serves a second sender who fetched the same bundle
+ * (e2ee.md §2.4: "publish a pool and accept occasional reuse"): 7 days, the age after which a
+ * bundle is republished anyway. After it the key is deleted (§2.2) and a late second sender is
+ * asked to resend.
+ */
+export const DEFAULT_PREKEY_GRACE_MS = 7 * 24 * 3600 * 1000;
 /** How long a 1:1 message lives in a swarm (the StorageClient default, swarms-and-storage.md §10). */
 export const MESSAGE_TTL_MS = DEFAULT_TTL_MS;
 /** `bundlePublishedAt` of an identity whose published bundle offers a consumed one-time prekey. */
@@ -42,6 +49,8 @@ export interface MessengerOptions {
   readonly now: () => number;
   /** One-time prekeys kept published. Default {@link DEFAULT_ONE_TIME_PREKEYS}. */
   readonly oneTimePreKeys?: number;
+  /** How long a used one-time prekey still serves another sender. Default {@link DEFAULT_PREKEY_GRACE_MS}. */
+  readonly preKeyGraceMs?: number;
   /** Republish an older bundle on receive. Default {@link DEFAULT_REPUBLISH_AFTER_MS}. */
   readonly republishAfterMs?: number;
   /** Which one-time prekey of a fetched bundle to use (an index, or none); default uniform at random. */

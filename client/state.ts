@@ -349,24 +349,60 @@ export class ClientState {
   }
 
   /**
-   * Every one-time prekey still held, by id.
+   * Every one-time prekey not yet used, by id (what a bundle publishes).
    *
    * @param owner Session ID
    * @returns id → secret
    */
   preKeys(owner: string): Map<number, Uint8Array> {
-    const rows = this.#all("SELECT id, secret FROM prekeys WHERE owner = ? ORDER BY id", owner);
+    const rows = this.#all("SELECT id, secret FROM prekeys WHERE owner = ? AND consumed_at IS NULL ORDER BY id", owner);
     return new Map(rows.map((r) => [num(r.id), bytes(r.secret)]));
   }
 
   /**
-   * Delete a consumed one-time prekey (e2ee.md §2.2: "must delete the OPK after use").
+   * The secret of a one-time prekey a PreKeySignalMessage names: unused, or used at or after
+   * `usedSince` (the grace period in which a second sender who fetched the same bundle is still
+   * served, e2ee.md §2.4).
    *
    * @param owner Session ID
    * @param id prekey id
+   * @param usedSince oldest first use still accepted (ms)
+   * @returns the secret, or undefined
    */
-  deletePreKey(owner: string, id: number): void {
-    this.#run("DELETE FROM prekeys WHERE owner = ? AND id = ?", owner, id);
+  preKeyForResponder(owner: string, id: number, usedSince: number): Uint8Array | undefined {
+    const r = this.#get(
+      "SELECT secret FROM prekeys WHERE owner = ? AND id = ? AND (consumed_at IS NULL OR consumed_at >= ?)",
+      owner,
+      id,
+      usedSince,
+    );
+    return r === undefined ? undefined : bytes(r.secret);
+  }
+
+  /**
+   * Mark a one-time prekey used (the first use counts); it leaves the published bundle and is
+   * deleted once its grace period has passed ({@link ClientState.purgeUsedPreKeys}).
+   *
+   * @param owner Session ID
+   * @param id prekey id
+   * @param at time of use (ms)
+   */
+  markPreKeyUsed(owner: string, id: number, at: number): void {
+    this.#run("UPDATE prekeys SET consumed_at = COALESCE(consumed_at, ?) WHERE owner = ? AND id = ?", at, owner, id);
+  }
+
+  /**
+   * Delete one-time prekeys first used before `before` (e2ee.md §2.2: the OPK is deleted after use;
+   * §2.4: after a grace period for senders that fetched the same bundle).
+   *
+   * @param owner Session ID
+   * @param before cut-off (ms)
+   * @returns how many were deleted
+   */
+  purgeUsedPreKeys(owner: string, before: number): number {
+    const before0 = this.#all("SELECT id FROM prekeys WHERE owner = ? AND consumed_at < ?", owner, before).length;
+    this.#run("DELETE FROM prekeys WHERE owner = ? AND consumed_at < ?", owner, before);
+    return before0;
   }
 
   // ---- ratchet sessions -------------------------------------------------------------------------

@@ -114,4 +114,7 @@ export const STATE_MIGRATIONS: readonly string[] = [
      last_hash TEXT NOT NULL,
      PRIMARY KEY (owner, account, namespace)
    );`,
+  // 1 → 2: a consumed one-time prekey is kept for a grace period (e2ee.md §2.4: accept occasional
+  // reuse), marked with when it was first used.
+  `ALTER TABLE prekeys ADD COLUMN consumed_at INTEGER;`,
 ];

@@ -84,8 +84,14 @@ Deno.test("ClientState keeps prekeys, sessions, groups, sender keys, cursors and
     s.addIdentity(identity("bob", other));
     assert.throws(() => s.addIdentity(identity("alice", "05" + "11".repeat(32))), /UNIQUE/);
     s.addPreKeys(owner, [{ id: 3, secret: new Uint8Array(32).fill(3) }, { id: 4, secret: new Uint8Array(32).fill(4) }]);
-    s.deletePreKey(owner, 3);
-    assert.deepEqual([...s.preKeys(owner).keys()], [4]);
+    s.markPreKeyUsed(owner, 3, 1_000);
+    s.markPreKeyUsed(owner, 3, 5_000); // the first use counts
+    assert.deepEqual([...s.preKeys(owner).keys()], [4], "a used prekey leaves the bundle");
+    assert.deepEqual(s.preKeyForResponder(owner, 3, 1_000), new Uint8Array(32).fill(3), "…but serves within grace");
+    assert.equal(s.preKeyForResponder(owner, 3, 1_001), undefined, "…and not after it");
+    assert.equal(s.purgeUsedPreKeys(owner, 1_000), 0);
+    assert.equal(s.purgeUsedPreKeys(owner, 1_001), 1);
+    assert.equal(s.preKeyForResponder(owner, 3, 0), undefined, "purged");
     assert.equal(s.preKeys(other).size, 0);
     s.putSession(owner, other, { bytes: new Uint8Array([1]), at: 1 });
     s.putSession(owner, other, { bytes: new Uint8Array([2]), at: 2 });

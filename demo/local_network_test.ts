@@ -9,15 +9,7 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  buildOnionRequest,
-  defaultProvider,
-  generateIdentity,
-  swarmFor,
-  systemRng,
-  toBase64,
-  utf8,
-} from "../mod.ts";
+import { buildOnionRequest, defaultProvider, generateIdentity, swarmFor, systemRng, toBase64, utf8 } from "../mod.ts";
 import { type ClientNode, OnionClient } from "../client/onion_client.ts";
 import { StorageClient } from "../client/storage_client.ts";
 import { registrySwarms } from "../gateway/registry.ts";
