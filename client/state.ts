@@ -360,18 +360,18 @@ export class ClientState {
   }
 
   /**
-   * The secret of a one-time prekey a PreKeySignalMessage names: unused, or used at or after
+   * The secret of a one-time prekey a PreKeySignalMessage names: unused, or first used after
    * `usedSince` (the grace period in which a second sender who fetched the same bundle is still
-   * served, e2ee.md §2.4).
+   * served, e2ee.md §2.4; `usedSince` = now means none).
    *
    * @param owner Session ID
    * @param id prekey id
-   * @param usedSince oldest first use still accepted (ms)
+   * @param usedSince first uses at or before this (ms) no longer serve
    * @returns the secret, or undefined
    */
   preKeyForResponder(owner: string, id: number, usedSince: number): Uint8Array | undefined {
     const r = this.#get(
-      "SELECT secret FROM prekeys WHERE owner = ? AND id = ? AND (consumed_at IS NULL OR consumed_at >= ?)",
+      "SELECT secret FROM prekeys WHERE owner = ? AND id = ? AND (consumed_at IS NULL OR consumed_at > ?)",
       owner,
       id,
       usedSince,
@@ -392,17 +392,17 @@ export class ClientState {
   }
 
   /**
-   * Delete one-time prekeys first used before `before` (e2ee.md §2.2: the OPK is deleted after use;
-   * §2.4: after a grace period for senders that fetched the same bundle).
+   * Delete one-time prekeys first used at or before `cutoff` (e2ee.md §2.2: the OPK is deleted after
+   * use; §2.4: after a grace period for senders that fetched the same bundle).
    *
    * @param owner Session ID
-   * @param before cut-off (ms)
+   * @param cutoff first uses at or before this (ms) are deleted
    * @returns how many were deleted
    */
-  purgeUsedPreKeys(owner: string, before: number): number {
-    const before0 = this.#all("SELECT id FROM prekeys WHERE owner = ? AND consumed_at < ?", owner, before).length;
-    this.#run("DELETE FROM prekeys WHERE owner = ? AND consumed_at < ?", owner, before);
-    return before0;
+  purgeUsedPreKeys(owner: string, cutoff: number): number {
+    const n = this.#all("SELECT id FROM prekeys WHERE owner = ? AND consumed_at <= ?", owner, cutoff).length;
+    this.#run("DELETE FROM prekeys WHERE owner = ? AND consumed_at <= ?", owner, cutoff);
+    return n;
   }
 
   // ---- ratchet sessions -------------------------------------------------------------------------
