@@ -15,7 +15,8 @@ import { hopEncrypt } from "../../protocol/onion/hop.ts";
 import { peelOnionLayer, type PeelOptions } from "../../protocol/onion/peel.ts";
 import { seededRng } from "../../protocol/_testing/seeded_rng.ts";
 import { type CaseBase, draw, type Result } from "./_common.ts";
-import { type NodeInput, type PeelRecord, peelRecord, seededNode } from "./_onion_cases.ts";
+import { type NodeInput, seededNode } from "./_onion_cases.ts";
+import { type PeelRecord, peelRecord } from "./peel_record.ts";
 
 /** One received layer and what peeling it must give. */
 export interface OnionLayerTest extends CaseBase {

@@ -21,6 +21,7 @@ import { decryptOnionReply, encryptOnionReply, sealReply, wrapFinalReply } from 
 import { encodeV4Response } from "../../protocol/onion/v4.ts";
 import { scriptedRng } from "../../protocol/_testing/seeded_rng.ts";
 import { type CaseBase, draw, recordingRng, type Result } from "./_common.ts";
+import { type PeelRecord, peelRecord } from "./peel_record.ts";
 
 /** Keys of a service node, as bytes. */
 export interface NodeInput {
@@ -84,27 +85,6 @@ export type DestinationRecord =
     x25519Public: string;
   };
 
-/** What one node learns from peeling, as published. */
-export type PeelRecord =
-  | {
-    kind: "relay";
-    destination: string;
-    encType: string;
-    ephemeralKey: string;
-    hopNo: number;
-    nextRequestBody: string;
-  }
-  | { kind: "deliver"; payload: string; json: boolean; base64: boolean; hopNo: number }
-  | {
-    kind: "server";
-    host: string;
-    target: string;
-    port: number;
-    protocol: string;
-    hopNo: number;
-    forwardBody: string;
-  };
-
 /** One full onion. */
 export interface OnionTest extends CaseBase {
   path: NodeRecord[];
@@ -126,38 +106,6 @@ export interface OnionTest extends CaseBase {
   };
   clientReply: { status: number; headers: Record<string, string>; body: string };
   result: Result;
-}
-
-/**
- * Publishable form of a peel result.
- *
- * @param r the result of `peelOnionLayer`
- * @returns the record
- */
-export function peelRecord(r: PeelResult): PeelRecord {
-  switch (r.kind) {
-    case "relay":
-      return {
-        kind: "relay",
-        destination: r.destination,
-        encType: r.encType,
-        ephemeralKey: toHex(r.ephemeralKey),
-        hopNo: r.hopNo,
-        nextRequestBody: toHex(r.nextRequestBody),
-      };
-    case "deliver":
-      return { kind: "deliver", payload: toHex(r.payload), json: r.json, base64: r.base64, hopNo: r.hopNo };
-    case "server":
-      return {
-        kind: "server",
-        host: r.host,
-        target: r.target,
-        port: r.port,
-        protocol: r.protocol,
-        hopNo: r.hopNo,
-        forwardBody: toHex(r.forwardBody),
-      };
-  }
 }
 
 function nodeRecord(n: NodeInput): NodeRecord {

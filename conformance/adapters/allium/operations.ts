@@ -23,7 +23,6 @@ import {
   type OnionNode,
   type OnionServer,
   peelOnionLayer,
-  type PeelResult,
   requestSigningBytes,
   responseSigningBytes,
   type Rng,
@@ -36,6 +35,7 @@ import {
   toHex,
   verifySignature,
 } from "../../../mod.ts";
+import { peelRecord } from "../../vectors/peel_record.ts";
 
 /** An operation's JSON arguments or result. */
 export type Json = Record<string, unknown>;
@@ -90,32 +90,6 @@ function fixedRng(chunks: readonly Uint8Array[]): Rng {
       return bytes;
     },
   };
-}
-
-function peelRecord(r: PeelResult): Json {
-  switch (r.kind) {
-    case "relay":
-      return {
-        kind: "relay",
-        destination: r.destination,
-        encType: r.encType,
-        ephemeralKey: toHex(r.ephemeralKey),
-        hopNo: r.hopNo,
-        nextRequestBody: toHex(r.nextRequestBody),
-      };
-    case "deliver":
-      return { kind: "deliver", payload: toHex(r.payload), json: r.json, base64: r.base64, hopNo: r.hopNo };
-    case "server":
-      return {
-        kind: "server",
-        host: r.host,
-        target: r.target,
-        port: r.port,
-        protocol: r.protocol,
-        hopNo: r.hopNo,
-        forwardBody: toHex(r.forwardBody),
-      };
-  }
 }
 
 function destinationOf(d: Json): OnionNode | OnionServer {

@@ -19,6 +19,7 @@ import { buildOnionRequest, type OnionNode, type OnionServer } from "../../../pr
 import { peelOnionLayer, type PeelResult } from "../../../protocol/onion/peel.ts";
 import { scriptedRng } from "../../../protocol/_testing/seeded_rng.ts";
 import type { JsonObject } from "../protocol.ts";
+import { peelRecord as publishedPeelRecord } from "../../vectors/peel_record.ts";
 import type { PropertyRng } from "./_property_rng.ts";
 
 /** A node with its keys as hex (the vectors' `path` entries). */
@@ -54,38 +55,17 @@ export interface OnionSpec {
 }
 
 /** What a node learns from peeling (the vectors' `hops` records). */
+/** A peel record as the runner compares it: the published form, read field by field as JSON. */
 export type PeelRecord = JsonObject & { kind: "relay" | "deliver" | "server" };
 
 /**
- * Publishable form of a peel result (the shape of `onion.peel` answers).
+ * The published form of a peel result (conformance/vectors/peel_record.ts), typed for comparison.
  *
  * @param r a peel result
  * @returns the record
  */
 export function peelRecord(r: PeelResult): PeelRecord {
-  switch (r.kind) {
-    case "relay":
-      return {
-        kind: "relay",
-        destination: r.destination,
-        encType: r.encType,
-        ephemeralKey: toHex(r.ephemeralKey),
-        hopNo: r.hopNo,
-        nextRequestBody: toHex(r.nextRequestBody),
-      };
-    case "deliver":
-      return { kind: "deliver", payload: toHex(r.payload), json: r.json, base64: r.base64, hopNo: r.hopNo };
-    case "server":
-      return {
-        kind: "server",
-        host: r.host,
-        target: r.target,
-        port: r.port,
-        protocol: r.protocol,
-        hopNo: r.hopNo,
-        forwardBody: toHex(r.forwardBody),
-      };
-  }
+  return publishedPeelRecord(r) as PeelRecord;
 }
 
 /** The nodes that peel, in order: the path, then a node destination. */
