@@ -94,24 +94,56 @@ async function loadDirectoryFile(path: string | undefined): Promise<NodeDirector
   return loadDirectory(await Deno.readTextFile(path));
 }
 
-/** Parse flags and environment; print help and exit for `--help`. */
-function readConfig(): Config {
+/**
+ * Parse flags and environment into the configuration; for `--help`, print `usage` and the
+ * settings table and exit. Shared with the service node's entry (service_node/main.ts).
+ *
+ * @param usage the lines printed before the settings table
+ * @returns the configuration
+ * @throws {RangeError | SyntaxError} for an unknown flag or a bad value (the message names it)
+ */
+export function readConfig(usage: string): Config {
   const options: Record<string, { type: "string" } | { type: "boolean" }> = { help: { type: "boolean" } };
   for (const name of configFlagNames()) options[name] = { type: "string" };
   const { values } = parseArgs({ args: Deno.args, options, strict: true, allowPositionals: false });
   if (values.help) {
-    console.log(
-      `Usage: deno run -A gateway/main.ts [--flag value …]\n\nSettings (flag, environment, default):\n${configHelp()}`,
-    );
+    console.log(`${usage}\n\nSettings (flag, environment, default):\n${configHelp()}`);
     Deno.exit(0);
   }
   const { help: _help, ...flags } = values;
   return parseConfig(Deno.env.toObject(), flags as Record<string, string | undefined>);
 }
 
+/**
+ * On SIGINT / SIGTERM: log `stopping`, run `onStop`, and shut the server down gracefully, exiting
+ * once `graceMs` has passed without it finishing. Shared with service_node/main.ts.
+ *
+ * @param server the running server
+ * @param options grace period, logger, and what else to stop first
+ */
+export function stopOnSignals(
+  server: Deno.HttpServer,
+  options: { graceMs: number; logger: Logger; onStop?: () => void },
+): void {
+  const { graceMs, logger } = options;
+  let stopping = false;
+  const stop = (signal: Deno.Signal) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log("info", "stopping", { signal });
+    options.onStop?.();
+    const forced = setTimeout(() => {
+      logger.log("warn", "shutdown_grace_expired");
+      Deno.exit(0);
+    }, graceMs);
+    server.shutdown().finally(() => clearTimeout(forced));
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => stop(signal));
+}
+
 /** Start the gateway. */
 async function main(): Promise<void> {
-  const config = readConfig();
+  const config = readConfig("Usage: deno run -A gateway/main.ts [--flag value …]");
   const clock = { now: () => performance.timeOrigin + performance.now() };
   const logger = createJsonLogger((line) => console.log(line), { minLevel: config.logLevel, now: clock.now });
   const provider = await chooseProvider(config);
@@ -135,18 +167,7 @@ async function main(): Promise<void> {
     onError: () => new Response("Internal server error", { status: 500 }),
   }, app.fetch);
 
-  let stopping = false;
-  const stop = (signal: Deno.Signal) => {
-    if (stopping) return;
-    stopping = true;
-    logger.log("info", "stopping", { signal });
-    const forced = setTimeout(() => {
-      logger.log("warn", "shutdown_grace_expired");
-      Deno.exit(0);
-    }, config.shutdownGraceMs);
-    server.shutdown().finally(() => clearTimeout(forced));
-  };
-  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => stop(signal));
+  stopOnSignals(server, { graceMs: config.shutdownGraceMs, logger });
   await server.finished;
   logger.log("info", "stopped");
 }

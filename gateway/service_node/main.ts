@@ -17,12 +17,10 @@
  */
 
 import process from "node:process";
-import { parseArgs } from "node:util";
 import { toHex } from "../../mod.ts";
 import { chooseProvider } from "../bootstrap.ts";
-import { type Config, configFlagNames, configHelp, parseConfig } from "../config.ts";
 import { createJsonLogger } from "../logger.ts";
-import { loadOrCreateNodeKeys } from "../main.ts";
+import { loadOrCreateNodeKeys, readConfig, stopOnSignals } from "../main.ts";
 import { parseRegistry } from "../registry.ts";
 import { SqliteStore } from "../store/sqlite_store.ts";
 import { ServiceNode } from "./service_node.ts";
@@ -32,25 +30,12 @@ const EXIT_CONFIG = 2;
 /** The store's file name inside the data directory. */
 const STORE_FILE = "storage.db";
 
-function readConfig(): Config {
-  const options: Record<string, { type: "string" } | { type: "boolean" }> = { help: { type: "boolean" } };
-  for (const name of configFlagNames()) options[name] = { type: "string" };
-  const { values } = parseArgs({ args: Deno.args, options, strict: true, allowPositionals: false });
-  if (values.help) {
-    console.log(
-      "Usage: deno run -A gateway/service_node/main.ts --registry-file FILE [--flag value …]\n\n" +
-        "A full service node: onion requests over HTTP, storage RPC over SQLite, ZeroMQ between nodes.\n" +
-        "It serves on the HTTP and ZeroMQ ports the registry lists for its key (--port is ignored).\n\n" +
-        `Settings (flag, environment, default):\n${configHelp()}`,
-    );
-    Deno.exit(0);
-  }
-  const { help: _help, ...flags } = values;
-  return parseConfig(Deno.env.toObject(), flags as Record<string, string | undefined>);
-}
-
 async function main(): Promise<void> {
-  const config = readConfig();
+  const config = readConfig(
+    "Usage: deno run -A gateway/service_node/main.ts --registry-file FILE [--flag value …]\n\n" +
+      "A full service node: onion requests over HTTP, storage RPC over SQLite, ZeroMQ between nodes.\n" +
+      "It serves on the HTTP and ZeroMQ ports the registry lists for its key (--port is ignored).",
+  );
   if (config.registryFile === undefined) {
     throw new RangeError("Cannot start service node: --registry-file (ALLIUM_REGISTRY_FILE) is required");
   }
@@ -104,19 +89,7 @@ async function main(): Promise<void> {
     onError: () => new Response("Internal server error", { status: 500 }),
   }, node.app.fetch);
 
-  let stopping = false;
-  const stop = (signal: Deno.Signal) => {
-    if (stopping) return;
-    stopping = true;
-    logger.log("info", "stopping", { signal });
-    clearInterval(poll);
-    const forced = setTimeout(() => {
-      logger.log("warn", "shutdown_grace_expired");
-      Deno.exit(0);
-    }, config.shutdownGraceMs);
-    server.shutdown().finally(() => clearTimeout(forced));
-  };
-  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => stop(signal));
+  stopOnSignals(server, { graceMs: config.shutdownGraceMs, logger, onStop: () => clearInterval(poll) });
   await server.finished;
   await node.close();
   logger.log("info", "stopped");
