@@ -16,7 +16,7 @@ import { peelOnionLayer, type PeelOptions } from "../../protocol/onion/peel.ts";
 import { seededRng } from "../../protocol/_testing/seeded_rng.ts";
 import { type CaseBase, draw, type Result } from "./_common.ts";
 import { type NodeInput, seededNode } from "./_onion_cases.ts";
-import { type PeelRecord, peelRecord } from "./peel_record.ts";
+import { type PeelRecord, peelRecord } from "./onion_records.ts";
 
 /** One received layer and what peeling it must give. */
 export interface OnionLayerTest extends CaseBase {

@@ -21,7 +21,7 @@ import { decryptOnionReply, encryptOnionReply, sealReply, wrapFinalReply } from 
 import { encodeV4Response } from "../../protocol/onion/v4.ts";
 import { scriptedRng } from "../../protocol/_testing/seeded_rng.ts";
 import { type CaseBase, draw, recordingRng, type Result } from "./_common.ts";
-import { type PeelRecord, peelRecord } from "./peel_record.ts";
+import { type DestinationRecord, type NodeRecord, type PeelRecord, peelRecord } from "./onion_records.ts";
 
 /** Keys of a service node, as bytes. */
 export interface NodeInput {
@@ -63,27 +63,6 @@ export interface OnionInputs {
   reply: ReplyInput;
   replyNonce: Uint8Array;
 }
-
-/** A node as published. */
-export interface NodeRecord {
-  ed25519Public: string;
-  x25519Secret: string;
-  x25519Public: string;
-}
-
-/** A destination as published. */
-export type DestinationRecord =
-  | ({ kind: "node" } & NodeRecord)
-  | {
-    kind: "server";
-    host: string;
-    target: string;
-    port: number;
-    protocol: string;
-    method: string;
-    x25519Secret: string;
-    x25519Public: string;
-  };
 
 /** One full onion. */
 export interface OnionTest extends CaseBase {

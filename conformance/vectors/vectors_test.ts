@@ -39,7 +39,7 @@ import { type JsonSchema, validateJson } from "./json_schema.ts";
 import { LOW_ORDER_POINTS } from "./_common.ts";
 import { type HopParties, openerKeyMaterial, openWithRawKey, sealAs } from "./_hop_cases.ts";
 import { type DestinationInput, onionCase, type OnionInputs } from "./_onion_cases.ts";
-import type { PeelRecord } from "./peel_record.ts";
+import type { PeelRecord } from "./onion_records.ts";
 import { ownerOf, positionOf } from "./_swarm_cases.ts";
 import { hashOf } from "./_message_hash_cases.ts";
 import { type SignatureFields, type SignedKind, signedMessageOf } from "./signature_fields.ts";

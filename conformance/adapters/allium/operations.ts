@@ -35,7 +35,7 @@ import {
   toHex,
   verifySignature,
 } from "../../../mod.ts";
-import { peelRecord } from "../../vectors/peel_record.ts";
+import { peelRecord } from "../../vectors/onion_records.ts";
 
 /** An operation's JSON arguments or result. */
 export type Json = Record<string, unknown>;

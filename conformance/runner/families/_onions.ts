@@ -19,29 +19,18 @@ import { buildOnionRequest, type OnionNode, type OnionServer } from "../../../pr
 import { peelOnionLayer, type PeelResult } from "../../../protocol/onion/peel.ts";
 import { scriptedRng } from "../../../protocol/_testing/seeded_rng.ts";
 import type { JsonObject } from "../protocol.ts";
-import { peelRecord as publishedPeelRecord } from "../../vectors/peel_record.ts";
+import {
+  type DestinationRecord,
+  type NodeRecord,
+  peelRecord as publishedPeelRecord,
+} from "../../vectors/onion_records.ts";
 import type { PropertyRng } from "./_property_rng.ts";
 
 /** A node with its keys as hex (the vectors' `path` entries). */
-export interface NodeHex {
-  ed25519Public: string;
-  x25519Secret: string;
-  x25519Public: string;
-}
+export type NodeHex = NodeRecord;
 
 /** A destination as in the vectors. */
-export type DestinationHex =
-  | ({ kind: "node" } & NodeHex)
-  | {
-    kind: "server";
-    host: string;
-    target: string;
-    port: number;
-    protocol: string;
-    method: string;
-    x25519Secret: string;
-    x25519Public: string;
-  };
+export type DestinationHex = DestinationRecord;
 
 /** An onion to build: the fields of an `OnionPeelTest` that describe it. */
 export interface OnionSpec {
@@ -59,7 +48,7 @@ export interface OnionSpec {
 export type PeelRecord = JsonObject & { kind: "relay" | "deliver" | "server" };
 
 /**
- * The published form of a peel result (conformance/vectors/peel_record.ts), typed for comparison.
+ * The published form of a peel result (conformance/vectors/onion_records.ts), typed for comparison.
  *
  * @param r a peel result
  * @returns the record
