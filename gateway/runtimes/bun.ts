@@ -24,7 +24,7 @@ import type { Context } from "hono";
 import { listeningFields } from "../bootstrap.ts";
 import { bunIdleTimeoutSeconds } from "../server_limits.ts";
 import type { GatewayEnv } from "../context.ts";
-import { EXIT_CONFIG, readProcessConfig, startProcessApp, startupErrorLine, usage } from "./process.ts";
+import { EXIT_CONFIG, exitOnSignals, readProcessConfig, startProcessApp, startupErrorLine, usage } from "./process.ts";
 
 /** The part of Bun's server this entry point uses (Deno has no Bun types). */
 interface BunServer {
@@ -70,22 +70,7 @@ async function main(): Promise<void> {
   });
   logger.log("info", "listening", listeningFields(deps, server.port));
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.log("info", "stopping", { signal });
-    const forced = setTimeout(() => {
-      logger.log("warn", "shutdown_grace_expired");
-      process.exit(0);
-    }, config.shutdownGraceMs);
-    server.stop().finally(() => {
-      clearTimeout(forced);
-      logger.log("info", "stopped");
-      process.exit(0);
-    });
-  };
-  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => stop(signal));
+  exitOnSignals(() => server.stop(), { graceMs: config.shutdownGraceMs, logger });
 }
 
 try {

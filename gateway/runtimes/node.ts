@@ -25,7 +25,7 @@ import type { Context } from "hono";
 import { listeningFields } from "../bootstrap.ts";
 import { limitConnectionsPerClient, nodeHttpLimits } from "../server_limits.ts";
 import type { GatewayEnv } from "../context.ts";
-import { EXIT_CONFIG, readProcessConfig, startProcessApp, startupErrorLine, usage } from "./process.ts";
+import { EXIT_CONFIG, exitOnSignals, readProcessConfig, startProcessApp, startupErrorLine, usage } from "./process.ts";
 
 /** The peer address @hono/node-server passes in Hono's `env` (`incoming.socket.remoteAddress`). */
 function nodeClientAddress(c: Context<GatewayEnv>): string | undefined {
@@ -50,23 +50,11 @@ async function main(): Promise<void> {
     process.exit(EXIT_CONFIG);
   });
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.log("info", "stopping", { signal });
-    const forced = setTimeout(() => {
-      logger.log("warn", "shutdown_grace_expired");
-      process.exit(0);
-    }, config.shutdownGraceMs);
-    server.close(() => {
-      clearTimeout(forced);
-      logger.log("info", "stopped");
-      process.exit(0);
-    });
-    if ("closeIdleConnections" in server) server.closeIdleConnections();
-  };
-  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => stop(signal));
+  exitOnSignals(() =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      if ("closeIdleConnections" in server) server.closeIdleConnections();
+    }), { graceMs: config.shutdownGraceMs, logger });
 }
 
 try {

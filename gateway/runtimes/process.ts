@@ -9,6 +9,7 @@
 
 import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import process from "node:process";
 import { parseArgs } from "node:util";
 import type { Context, Hono } from "hono";
 import type { CryptoProvider } from "../../mod.ts";
@@ -198,4 +199,32 @@ export async function startProcessApp(
     clientAddress,
   });
   return { deps, app: createApp(deps), logger };
+}
+
+/**
+ * On SIGINT / SIGTERM: log `stopping`, run `close` (stop accepting, finish in-flight requests),
+ * then log `stopped` and exit; exit anyway once `graceMs` has passed. The Node and Bun entries'
+ * shared shutdown.
+ *
+ * @param close stops the server; resolves once it has
+ * @param options grace period and logger
+ */
+export function exitOnSignals(close: () => Promise<void>, options: { graceMs: number; logger: Logger }): void {
+  const { graceMs, logger } = options;
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log("info", "stopping", { signal });
+    const forced = setTimeout(() => {
+      logger.log("warn", "shutdown_grace_expired");
+      process.exit(0);
+    }, graceMs);
+    close().finally(() => {
+      clearTimeout(forced);
+      logger.log("info", "stopped");
+      process.exit(0);
+    });
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => stop(signal));
 }
